@@ -395,7 +395,7 @@ class CalendarSettings(BaseModel):
     ``07.30-16.00`` / ``07:30-16:00`` or ``None``/``libur``/``tutup`` for closed.
 
     ``working_dates`` are extra working dates: a list of dates, or a mapping date -> hours (``None``
-    meaning the standard hours: the office's Senin hours, or 07.30-16.00 when Senin is closed).
+    meaning the standard hours: those of the office's first open weekday, normally Senin).
     They open even on weekends and holidays. ``closed_dates`` close the office on top of the
     national holidays; a date may not be in both lists. Dates may be written ``2026-03-18`` or
     ``18-03-2026``.
@@ -503,11 +503,11 @@ class WorkCalendar:
         self.zone = ZoneInfo(self.settings.timezone)
         self.always_open = self.settings.always_open
         self._weekly = tuple(self.settings.hours.get(day) for day in Weekday)
+        # Hours of an extra working date given without hours: the first open weekday's hours
+        # (normally Senin's), or 07.30-16.00 when no weekday is open.
         self.standard_hours = next(
             (hours for hours in self._weekly if hours is not None), STANDARD_HOURS
         )
-        """Hours of an extra working date given without hours: the first open weekday's hours
-        (normally Senin's), or 07.30-16.00."""
         self._closed = frozenset(self.settings.closed_dates)
         self._extra = {
             day: hours if hours is not None else self.standard_hours
