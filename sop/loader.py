@@ -62,14 +62,38 @@ def _describe(exc: ValidationError, raw: Any, source: str) -> list[str]:
     return messages
 
 
-def load_roles(path: Path) -> RoleBook:
+def _read_roles(path: Path) -> Mapping[str, Any]:
     raw = _read_yaml(path)
     if not isinstance(raw, Mapping) or not isinstance(raw.get("roles"), Mapping):
         raise SopFileError([f"{path.name}: harus berisi pemetaan 'roles'"])
+    return raw["roles"]  # type: ignore[no-any-return]
+
+
+def load_roles(paths: Sequence[Path]) -> RoleBook:
+    """Read the built-in roles file and any office roles files into one book; an office file may
+    add roles but not redefine one."""
+    merged: dict[str, Any] = {}
+    faults: list[str] = []
+    for path in paths:
+        try:
+            found = _read_roles(path)
+        except SopFileError as exc:
+            faults.extend(exc.messages)
+            continue
+        clash = sorted(set(found) & set(merged))
+        if clash:
+            faults.append(
+                f"{path.name}: peran {', '.join(clash)} sudah dinyatakan di roles.yaml bawaan"
+            )
+            continue
+        merged.update(found)
+    if faults:
+        raise SopFileError(faults)
+    source = paths[-1].name if len(paths) == 1 else ROLES_FILE
     try:
-        return RoleBook.model_validate(raw)
+        return RoleBook.model_validate({"roles": merged})
     except ValidationError as exc:
-        raise SopFileError(_describe(exc, raw, path.name)) from exc
+        raise SopFileError(_describe(exc, merged, source)) from exc
 
 
 def parse_definition(raw: Any, roles: RoleBook | None, source: str) -> SopDefinition:
@@ -106,26 +130,16 @@ def load_catalog(extra_dirs: Sequence[Path] = (), *, builtin: Path | None = BUIL
     An extra directory may carry its own ``roles.yaml`` adding roles (not redefining built-in ones).
     """
     dirs = ([builtin] if builtin else []) + list(extra_dirs)
-    faults: list[str] = []
-    roles: RoleBook | None = None
-    for d in dirs:
-        if not d.is_dir():
-            faults.append(f"{d}: folder SOP tidak ditemukan")
-            continue
-        roles_path = d / ROLES_FILE
-        if not roles_path.exists():
-            continue
-        try:
-            found = load_roles(roles_path)
-            roles = found if roles is None else roles.merged(found, source=str(roles_path))
-        except SopFileError as exc:
-            faults.extend(exc.messages)
-        except ValueError as exc:
-            faults.append(str(exc))
-    if roles is None:
+    faults = [f"{d}: folder SOP tidak ditemukan" for d in dirs if not d.is_dir()]
+    role_files = [d / ROLES_FILE for d in dirs if (d / ROLES_FILE).is_file()]
+    if not role_files:
         raise SopFileError(
             [*faults, f"{ROLES_FILE} tidak ditemukan di {', '.join(map(str, dirs))}"]
         )
+    try:
+        roles = load_roles(role_files)
+    except SopFileError as exc:
+        raise SopFileError([*faults, *exc.messages]) from exc
     catalog = Catalog(roles=roles)
     for d in dirs:
         if not d.is_dir():

@@ -262,14 +262,6 @@ class RoleBook(_Frozen):
         role = self.roles.get(key)
         return role.display if role else key
 
-    def merged(self, other: RoleBook, *, source: str) -> RoleBook:
-        clash = sorted(set(self.roles) & set(other.roles))
-        if clash:
-            raise ValueError(
-                f"{source}: peran {', '.join(clash)} sudah dinyatakan di roles.yaml bawaan"
-            )
-        return RoleBook(roles={**self.roles, **other.roles})
-
 
 class SopDefinition(_Frozen):
     """One SOP: header, lanes, starters and steps. Validated as a whole on construction.
