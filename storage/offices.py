@@ -1,0 +1,374 @@
+"""Offices, their people, who holds which role (and who stands in), and invitations."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.base import Repo, dumps, from_ts, opt_ts, ts
+
+
+@dataclass(frozen=True)
+class Office:
+    id: int
+    code: str
+    name: str
+    timezone: str
+    group_chat_id: str | None
+    settings: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: aiosqlite.Row) -> Office:
+        return cls(
+            id=row["id"],
+            code=row["code"],
+            name=row["name"],
+            timezone=row["timezone"],
+            group_chat_id=row["group_chat_id"],
+            settings=json.loads(row["settings"]),
+        )
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    telegram_id: int | None
+    name: str
+    is_admin: bool
+    active: bool
+
+    @classmethod
+    def of(cls, row: aiosqlite.Row) -> User:
+        return cls(
+            id=row["id"],
+            telegram_id=row["telegram_id"],
+            name=row["name"],
+            is_admin=bool(row["is_admin"]),
+            active=bool(row["active"]),
+        )
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A role held in an office, or a stand-in (plh) for a date range."""
+
+    id: int
+    office_id: int
+    user_id: int
+    role: str
+    kind: str  # 'holder' | 'plh'
+    absent_user_id: int | None
+    valid_from: date | None
+    valid_until: date | None
+
+    @classmethod
+    def of(cls, row: aiosqlite.Row) -> Holding:
+        return cls(
+            id=row["id"],
+            office_id=row["office_id"],
+            user_id=row["user_id"],
+            role=row["role"],
+            kind=row["kind"],
+            absent_user_id=row["absent_user_id"],
+            valid_from=date.fromisoformat(row["valid_from"]) if row["valid_from"] else None,
+            valid_until=date.fromisoformat(row["valid_until"]) if row["valid_until"] else None,
+        )
+
+    def covers(self, day: date) -> bool:
+        if self.kind == "holder":
+            return True
+        if self.valid_from is None or self.valid_until is None:
+            return False
+        return self.valid_from <= day <= self.valid_until
+
+
+@dataclass(frozen=True)
+class Invite:
+    token: str
+    office_id: int
+    role: str
+    created_by: int | None
+    expires_at: datetime
+    used_by: int | None
+
+
+class Offices(Repo):
+    # --- offices --------------------------------------------------------------------------------
+
+    async def get(self, office_id: int) -> Office | None:
+        row = await self._one("SELECT * FROM offices WHERE id = ?", (office_id,))
+        return Office.of(row) if row else None
+
+    async def by_code(self, code: str) -> Office | None:
+        row = await self._one("SELECT * FROM offices WHERE code = ?", (code,))
+        return Office.of(row) if row else None
+
+    async def by_group(self, chat_id: str) -> Office | None:
+        row = await self._one("SELECT * FROM offices WHERE group_chat_id = ?", (chat_id,))
+        return Office.of(row) if row else None
+
+    async def all(self) -> list[Office]:
+        return [Office.of(r) for r in await self._all("SELECT * FROM offices ORDER BY code")]
+
+    async def upsert(
+        self, code: str, name: str, timezone: str, settings: dict[str, Any], now: datetime
+    ) -> tuple[Office, bool]:
+        """Create or update an office by code; returns it and whether anything changed."""
+        existing = await self.by_code(code)
+        if existing is None:
+            await self._insert(
+                "INSERT INTO offices (code, name, timezone, settings, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (code, name, timezone, dumps(settings), ts(now), ts(now)),
+            )
+        elif (existing.name, existing.timezone, existing.settings) != (name, timezone, settings):
+            await self._update(
+                "UPDATE offices SET name = ?, timezone = ?, settings = ?, updated_at = ? "
+                "WHERE id = ?",
+                (name, timezone, dumps(settings), ts(now), existing.id),
+            )
+        else:
+            return existing, False
+        office = await self.by_code(code)
+        assert office is not None  # noqa: S101
+        return office, True
+
+    async def set_group(self, office_id: int, chat_id: str | None, now: datetime) -> None:
+        await self._update(
+            "UPDATE offices SET group_chat_id = ?, updated_at = ? WHERE id = ?",
+            (chat_id, ts(now), office_id),
+        )
+
+    async def update_settings(
+        self, office_id: int, settings: dict[str, Any], now: datetime
+    ) -> None:
+        await self._update(
+            "UPDATE offices SET settings = ?, updated_at = ? WHERE id = ?",
+            (dumps(settings), ts(now), office_id),
+        )
+
+    async def sops(self, office_id: int) -> list[str]:
+        rows = await self._all(
+            "SELECT sop_code FROM office_sops WHERE office_id = ? ORDER BY sop_code", (office_id,)
+        )
+        return [r[0] for r in rows]
+
+    async def set_sops(self, office_id: int, codes: list[str]) -> bool:
+        current = set(await self.sops(office_id))
+        wanted = set(codes)
+        if current == wanted:
+            return False
+        for code in current - wanted:
+            await self._update(
+                "DELETE FROM office_sops WHERE office_id = ? AND sop_code = ?", (office_id, code)
+            )
+        for code in sorted(wanted - current):
+            await self._insert(
+                "INSERT INTO office_sops (office_id, sop_code) VALUES (?, ?)", (office_id, code)
+            )
+        return True
+
+    # --- users ----------------------------------------------------------------------------------
+
+    async def user(self, user_id: int) -> User | None:
+        row = await self._one("SELECT * FROM users WHERE id = ?", (user_id,))
+        return User.of(row) if row else None
+
+    async def user_by_telegram(self, telegram_id: int) -> User | None:
+        row = await self._one("SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
+        return User.of(row) if row else None
+
+    async def upsert_user(
+        self, telegram_id: int, name: str, now: datetime, *, is_admin: bool | None = None
+    ) -> tuple[User, bool]:
+        existing = await self.user_by_telegram(telegram_id)
+        if existing is None:
+            await self._insert(
+                "INSERT INTO users (telegram_id, name, is_admin, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (telegram_id, name, int(bool(is_admin)), ts(now), ts(now)),
+            )
+        else:
+            admin = existing.is_admin if is_admin is None else is_admin
+            if (existing.name, existing.is_admin) == (name, admin):
+                return existing, False
+            await self._update(
+                "UPDATE users SET name = ?, is_admin = ?, updated_at = ? WHERE id = ?",
+                (name, int(admin), ts(now), existing.id),
+            )
+        user = await self.user_by_telegram(telegram_id)
+        assert user is not None  # noqa: S101
+        return user, True
+
+    async def set_admin(self, user_id: int, is_admin: bool, now: datetime) -> None:
+        await self._update(
+            "UPDATE users SET is_admin = ?, updated_at = ? WHERE id = ?",
+            (int(is_admin), ts(now), user_id),
+        )
+
+    async def set_active(self, user_id: int, active: bool, now: datetime) -> bool:
+        changed = await self._update(
+            "UPDATE users SET active = ?, updated_at = ? WHERE id = ? AND active != ?",
+            (int(active), ts(now), user_id, int(active)),
+        )
+        return changed > 0
+
+    async def admins(self) -> list[User]:
+        rows = await self._all("SELECT * FROM users WHERE is_admin = 1 AND active = 1 ORDER BY id")
+        return [User.of(r) for r in rows]
+
+    async def people(self, office_id: int) -> list[tuple[User, list[Holding]]]:
+        """Everyone with a role (or stand-in) in the office, with their holdings, by name."""
+        rows = await self._all(
+            "SELECT * FROM role_holders WHERE office_id = ? ORDER BY role, id", (office_id,)
+        )
+        by_user: dict[int, list[Holding]] = {}
+        for r in rows:
+            by_user.setdefault(r["user_id"], []).append(Holding.of(r))
+        users = [await self.user(uid) for uid in by_user]
+        pairs = [(u, by_user[u.id]) for u in users if u is not None]
+        return sorted(pairs, key=lambda p: p[0].name.lower())
+
+    # --- roles and stand-ins --------------------------------------------------------------------
+
+    async def add_holder(self, office_id: int, user_id: int, role: str, now: datetime) -> bool:
+        async with self.conn.execute(
+            "INSERT OR IGNORE INTO role_holders (office_id, user_id, role, kind, created_at) "
+            "VALUES (?, ?, ?, 'holder', ?)",
+            (office_id, user_id, role, ts(now)),
+        ) as cur:
+            return cur.rowcount > 0
+
+    async def remove_holder(self, office_id: int, user_id: int, role: str) -> bool:
+        removed = await self._update(
+            "DELETE FROM role_holders WHERE office_id = ? AND user_id = ? AND role = ? "
+            "AND kind = 'holder'",
+            (office_id, user_id, role),
+        )
+        return removed > 0
+
+    async def add_standin(
+        self,
+        office_id: int,
+        user_id: int,
+        role: str,
+        valid_from: date,
+        valid_until: date,
+        absent_user_id: int | None,
+        now: datetime,
+    ) -> int:
+        return await self._insert(
+            "INSERT INTO role_holders (office_id, user_id, role, kind, absent_user_id, "
+            "valid_from, valid_until, created_at) VALUES (?, ?, ?, 'plh', ?, ?, ?, ?)",
+            (
+                office_id,
+                user_id,
+                role,
+                absent_user_id,
+                valid_from.isoformat(),
+                valid_until.isoformat(),
+                ts(now),
+            ),
+        )
+
+    async def remove_standin(self, holding_id: int) -> bool:
+        removed = await self._update(
+            "DELETE FROM role_holders WHERE id = ? AND kind = 'plh'", (holding_id,)
+        )
+        return removed > 0
+
+    async def holdings(self, office_id: int, role: str | None = None) -> list[Holding]:
+        if role is None:
+            rows = await self._all(
+                "SELECT * FROM role_holders WHERE office_id = ? ORDER BY role, kind, id",
+                (office_id,),
+            )
+        else:
+            rows = await self._all(
+                "SELECT * FROM role_holders WHERE office_id = ? AND role = ? ORDER BY kind, id",
+                (office_id, role),
+            )
+        return [Holding.of(r) for r in rows]
+
+    async def holdings_of(self, user_id: int) -> list[Holding]:
+        rows = await self._all(
+            "SELECT * FROM role_holders WHERE user_id = ? ORDER BY office_id, role", (user_id,)
+        )
+        return [Holding.of(r) for r in rows]
+
+    async def roles_of(self, user_id: int, office_id: int, day: date) -> frozenset[str]:
+        """The roles a person may act in on that (office-local) day: held, or stood in for."""
+        user = await self.user(user_id)
+        if user is None or not user.active:
+            return frozenset()
+        rows = await self._all(
+            "SELECT * FROM role_holders WHERE user_id = ? AND office_id = ?", (user_id, office_id)
+        )
+        return frozenset(h.role for h in map(Holding.of, rows) if h.covers(day))
+
+    async def offices_of(self, user_id: int) -> list[Office]:
+        rows = await self._all(
+            "SELECT DISTINCT o.* FROM offices o JOIN role_holders h ON h.office_id = o.id "
+            "WHERE h.user_id = ? ORDER BY o.code",
+            (user_id,),
+        )
+        return [Office.of(r) for r in rows]
+
+    async def recipients(self, office_id: int, role: str, day: date) -> list[User]:
+        """Who gets a step of this role on that day: the holders, except those a stand-in
+        replaces (a stand-in naming nobody replaces all holders), plus the stand-ins."""
+        holdings = [h for h in await self.holdings(office_id, role) if h.covers(day)]
+        standins = [h for h in holdings if h.kind == "plh"]
+        replaced_all = any(h.absent_user_id is None for h in standins)
+        absent = {h.absent_user_id for h in standins}
+        chosen: list[int] = []
+        for h in holdings:
+            if h.kind == "holder" and (replaced_all or h.user_id in absent):
+                continue
+            if h.user_id not in chosen:
+                chosen.append(h.user_id)
+        users = [await self.user(uid) for uid in chosen]
+        return [u for u in users if u is not None and u.active]
+
+    # --- invitations ----------------------------------------------------------------------------
+
+    async def create_invite(
+        self,
+        token: str,
+        office_id: int,
+        role: str,
+        created_by: int | None,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None:
+        await self._insert(
+            "INSERT INTO invites (token, office_id, role, created_by, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (token, office_id, role, created_by, ts(now), ts(expires_at)),
+        )
+
+    async def invite(self, token: str) -> Invite | None:
+        row = await self._one("SELECT * FROM invites WHERE token = ?", (token,))
+        if row is None:
+            return None
+        return Invite(
+            token=row["token"],
+            office_id=row["office_id"],
+            role=row["role"],
+            created_by=row["created_by"],
+            expires_at=from_ts(row["expires_at"]),
+            used_by=row["used_by"],
+        )
+
+    async def use_invite(self, token: str, user_id: int, now: datetime) -> bool:
+        """Mark an unused, unexpired invitation used; False if it was used or expired."""
+        used = await self._update(
+            "UPDATE invites SET used_by = ?, used_at = ? "
+            "WHERE token = ? AND used_by IS NULL AND expires_at > ?",
+            (user_id, opt_ts(now), token, ts(now)),
+        )
+        return used > 0

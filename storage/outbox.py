@@ -1,0 +1,169 @@
+"""The outbox: messages written in the same transaction as the change that causes them, delivered
+later by the sender in order per chat, each marked sent once the channel has it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.base import Repo, dumps, from_ts, opt_from_ts, ts
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    created_at: datetime
+    channel: str
+    chat_id: str | None
+    office_id: int | None
+    user_id: int | None
+    kind: str  # 'send' | 'edit'
+    payload: dict[str, Any]
+    step_run_id: int | None
+    edit_of: int | None
+    dedupe_key: str | None
+    state: str  # 'pending' | 'sent' | 'failed' | 'waiting'
+    attempts: int
+    not_before: datetime
+    last_error: str | None
+    sent_at: datetime | None
+    message_ref: str | None
+
+    @classmethod
+    def of(cls, row: aiosqlite.Row) -> OutboxItem:
+        return cls(
+            id=row["id"],
+            created_at=from_ts(row["created_at"]),
+            channel=row["channel"],
+            chat_id=row["chat_id"],
+            office_id=row["office_id"],
+            user_id=row["user_id"],
+            kind=row["kind"],
+            payload=json.loads(row["payload"]),
+            step_run_id=row["step_run_id"],
+            edit_of=row["edit_of"],
+            dedupe_key=row["dedupe_key"],
+            state=row["state"],
+            attempts=row["attempts"],
+            not_before=from_ts(row["not_before"]),
+            last_error=row["last_error"],
+            sent_at=opt_from_ts(row["sent_at"]),
+            message_ref=row["message_ref"],
+        )
+
+
+class Outbox(Repo):
+    async def enqueue(
+        self,
+        *,
+        chat_id: str | None,
+        payload: dict[str, Any],
+        now: datetime,
+        kind: str = "send",
+        office_id: int | None = None,
+        user_id: int | None = None,
+        step_run_id: int | None = None,
+        edit_of: int | None = None,
+        dedupe_key: str | None = None,
+        not_before: datetime | None = None,
+        channel: str = "telegram",
+    ) -> int | None:
+        """Queue a message. A message without a chat (an office group not linked yet) waits until
+        ``release_waiting``. Returns None when ``dedupe_key`` was queued before."""
+        state = "pending" if chat_id is not None else "waiting"
+        try:
+            return await self._insert(
+                "INSERT INTO outbox (created_at, channel, chat_id, office_id, user_id, kind, "
+                "payload, step_run_id, edit_of, dedupe_key, state, not_before) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    ts(now),
+                    channel,
+                    chat_id,
+                    office_id,
+                    user_id,
+                    kind,
+                    dumps(payload),
+                    step_run_id,
+                    edit_of,
+                    dedupe_key,
+                    state,
+                    ts(not_before or now),
+                ),
+            )
+        except sqlite3.IntegrityError:
+            if dedupe_key is not None and await self._scalar(
+                "SELECT 1 FROM outbox WHERE dedupe_key = ?", (dedupe_key,)
+            ):
+                return None
+            raise
+
+    async def get(self, item_id: int) -> OutboxItem | None:
+        row = await self._one("SELECT * FROM outbox WHERE id = ?", (item_id,))
+        return OutboxItem.of(row) if row else None
+
+    async def due(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        """The first pending message of each chat, when it is due: a later message of a chat
+        never overtakes an earlier one that is waiting for a retry."""
+        rows = await self._all(
+            "SELECT * FROM outbox o WHERE o.state = 'pending' AND o.not_before <= ? "
+            "AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' "
+            "AND e.chat_id = o.chat_id AND e.id < o.id) ORDER BY o.id LIMIT ?",
+            (ts(now), limit),
+        )
+        return [OutboxItem.of(r) for r in rows]
+
+    async def next_due_at(self) -> datetime | None:
+        value = await self._scalar("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
+        return from_ts(value) if value else None
+
+    async def mark_sent(self, item_id: int, message_ref: str | None, now: datetime) -> None:
+        await self._update(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, message_ref = ?, "
+            "attempts = attempts + 1 WHERE id = ?",
+            (ts(now), message_ref, item_id),
+        )
+
+    async def reschedule(self, item_id: int, not_before: datetime, error: str) -> None:
+        await self._update(
+            "UPDATE outbox SET not_before = ?, last_error = ?, attempts = attempts + 1 "
+            "WHERE id = ?",
+            (ts(not_before), error[:500], item_id),
+        )
+
+    async def mark_failed(self, item_id: int, error: str) -> None:
+        await self._update(
+            "UPDATE outbox SET state = 'failed', last_error = ?, attempts = attempts + 1 "
+            "WHERE id = ?",
+            (error[:500], item_id),
+        )
+
+    async def release_waiting(self, office_id: int, chat_id: str, now: datetime) -> int:
+        """An office group was linked: its waiting messages go out, in their original order."""
+        return await self._update(
+            "UPDATE outbox SET state = 'pending', chat_id = ?, not_before = ? "
+            "WHERE state = 'waiting' AND office_id = ?",
+            (chat_id, ts(now), office_id),
+        )
+
+    async def for_step_run(self, step_run_id: int) -> list[OutboxItem]:
+        """The step messages sent (or still to send) about a step run."""
+        rows = await self._all(
+            "SELECT * FROM outbox WHERE step_run_id = ? AND kind = 'send' "
+            "AND state IN ('pending', 'sent') ORDER BY id",
+            (step_run_id,),
+        )
+        return [OutboxItem.of(r) for r in rows]
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self._all("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+        return {r[0]: int(r[1]) for r in rows}
+
+    async def for_chat(self, chat_id: str) -> list[OutboxItem]:
+        rows = await self._all("SELECT * FROM outbox WHERE chat_id = ? ORDER BY id", (chat_id,))
+        return [OutboxItem.of(r) for r in rows]
