@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,3 +162,12 @@ def load_catalog(extra_dirs: Sequence[Path] = (), *, builtin: Path | None = BUIL
     if faults:
         raise SopFileError(faults)
     return catalog
+
+
+def definition_from_json(content: str, source: str = "versi tersimpan") -> SopDefinition:
+    """A definition as a process stored it (``SopDefinition.canonical_json``)."""
+    try:
+        raw = json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise SopFileError([f"{source}: JSON tidak valid ({exc.msg})"]) from exc
+    return parse_definition(raw, None, source)
