@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import html
 import socket
 import struct
 import zlib
@@ -13,6 +14,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from telegram import (
     Bot,
     BotCommand,
@@ -37,7 +40,15 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from handlers.fakeapi import FakeBotApi, FakeMessage, Faults, Limits
+from handlers.fakeapi import (
+    ApiError,
+    FakeBotApi,
+    FakeMessage,
+    Faults,
+    Limits,
+    parse_html,
+    render_html,
+)
 
 TOKEN = "123456:TEST-fake-token"
 
@@ -849,3 +860,93 @@ def test_wait_helpers_refuse_strange_input() -> None:
     message = FakeMessage(message_id=1, chat_id=1, from_bot=True, sender_id=1, date=0)
     with pytest.raises(LookupError, match=r"no button"):
         message.button("Lanjut")
+
+
+async def test_slow_fault_delays_but_delivers(api: FakeBotApi) -> None:
+    budi = api.user(1130, "Budi", started=True)
+    async with build_app(api) as app:
+        api.faults = Faults(share=1.0, kinds=("slow",), slow_seconds=0.05)
+        await app.bot.send_message(budi.id, "pelan tapi sampai")
+    assert budi.last_bot_message().text == "pelan tapi sampai"
+    assert api.faults_injected == {"slow": 1}
+
+
+# -- several bots, groups, helpers -------------------------------------------------------------
+
+
+async def test_each_token_is_its_own_bot() -> None:
+    other_token = "654321:TEST-second-bot"
+    async with FakeBotApi([TOKEN, other_token]) as api:
+        first_app = sop_bot(api)
+        second = ApplicationBuilder().token(other_token).base_url(api.base_url).build()
+
+        async def who(update: Update, context: Context) -> None:
+            assert update.effective_message is not None
+            await update.effective_message.reply_text(f"saya @{context.bot.username}")
+
+        second.add_handler(CommandHandler("start", who))
+        budi_first = api.user(1140, "Budi")
+        budi_second = api.user(1140, "Budi", bot="sopbot_test2_bot")
+        async with polling(first_app), polling(second):
+            assert second.bot.id == 654321
+            await budi_second.send("/start")
+            reply = await budi_second.wait_for()
+            assert reply.text == "saya @sopbot_test2_bot"
+            # The first bot never heard from Budi: its chat with him is not started.
+            with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+                await first_app.bot.send_message(budi_first.id, "halo")
+        assert budi_first.messages == []
+
+
+async def test_press_in_a_group(api: FakeBotApi) -> None:
+    ketua = api.user(1150, "Ketua")
+    anggota = api.user(1151, "Anggota")
+    group = api.group(-1001234567890, "PPK Supergrup")
+    async with polling(sop_bot(api)) as app:
+        await group.add_bot(by=ketua)
+        await group.send(anggota, "/menu")
+        menu_message = await group.wait_for(lambda m: bool(m.buttons))
+        answer = await anggota.press(menu_message, "Lanjut")
+        assert answer.text == "Langkah 2"
+        await group.wait_for(lambda m: "Langkah 2" in m.text)
+        chat = await app.bot.get_chat(group.id)
+    assert chat.type == "supergroup"
+    assert menu_message.reply_to_message_id is not None  # PTB quotes in groups
+    assert anggota.messages == []  # nothing went to Anggota's private chat
+
+
+def test_html_error_offsets_are_utf8_bytes() -> None:
+    with pytest.raises(ApiError) as caught:
+        parse_html("Kotak 🗳 <x>")
+    assert caught.value.status == 400
+    assert caught.value.description == (
+        'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 11'
+    )
+
+
+_TAGS = ["b", "i", "u", "s", "tg-spoiler", "code", "blockquote", 'a href="https://kpu.go.id"']
+
+
+def _html_trees() -> st.SearchStrategy[str]:
+    text = st.text(alphabet=st.characters(codec="utf-8"), max_size=8).map(
+        lambda s: html.escape(s, quote=False)
+    )
+
+    def wrap(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        return st.tuples(st.sampled_from(_TAGS), st.lists(children, max_size=3)).map(
+            lambda pair: f"<{pair[0]}>{''.join(pair[1])}</{pair[0].split()[0]}>"
+        )
+
+    return st.recursive(text, wrap, max_leaves=8)
+
+
+@given(st.lists(_html_trees(), max_size=4).map("".join))
+def test_html_survives_parse_render_parse(source: str) -> None:
+    text, entities = parse_html(source)
+    rendered = render_html(text, entities)
+    assert parse_html(rendered) == (text, entities)
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8")))
+def test_escaped_plain_text_has_no_entities(plain: str) -> None:
+    assert parse_html(html.escape(plain, quote=False)) == (plain, [])

@@ -325,6 +325,33 @@ def _decode_entity(source: str, index: int) -> tuple[str, int] | None:
     return chr(code), match.end()
 
 
+# Entities over the same text are kept in one order (outer kinds first), so that equal
+# formatting always gives equal entity lists, whatever order the tags were written in.
+_TYPE_ORDER: Final = {
+    kind: rank
+    for rank, kind in enumerate(
+        [
+            "blockquote",
+            "expandable_blockquote",
+            "pre",
+            "code",
+            "text_link",
+            "text_mention",
+            "bold",
+            "italic",
+            "underline",
+            "strikethrough",
+            "spoiler",
+            "custom_emoji",
+        ]
+    )
+}
+
+
+def _entity_order(entity: JSONDict) -> tuple[int, int, int]:
+    return (entity["offset"], -entity["length"], _TYPE_ORDER.get(entity["type"], 99))
+
+
 def parse_html(source: str) -> tuple[str, list[JSONDict]]:
     """Parse Telegram-flavoured HTML into plain text and entities (UTF-16 offsets), raising
     ApiError 400 "can't parse entities: ..." where Telegram would.
@@ -436,7 +463,7 @@ def _parse_html(source: str) -> tuple[str, list[JSONDict]]:
     for entity in entities:
         if entity["type"] == "code":
             entity.pop("language", None)  # a language belongs to pre blocks only
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
+    entities.sort(key=_entity_order)
     return "".join(out), entities
 
 
@@ -564,7 +591,7 @@ def _validate_entities(raw: Any, text: str) -> list[JSONDict]:
         if kind == "text_link" and not entity.get("url"):
             raise _bad_request("can't parse entities: text_link entity needs a url")
         entities.append(entity)
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
+    entities.sort(key=_entity_order)
     return entities
 
 
@@ -611,7 +638,7 @@ def _auto_entities(text: str, entities: list[JSONDict]) -> list[JSONDict]:
             taken.append((begin, end))
             found.append({"type": kind, "offset": begin, "length": end - begin})
     merged = entities + found
-    merged.sort(key=lambda e: (e["offset"], -e["length"]))
+    merged.sort(key=_entity_order)
     return merged
 
 
@@ -652,7 +679,7 @@ def render_html(text: str, entities: list[JSONDict]) -> str:
     index_of = {offset: index for index, offset in enumerate(offsets)}
     opens: dict[int, list[tuple[int, str]]] = {}
     closes: dict[int, list[tuple[int, str]]] = {}
-    for order, entity in enumerate(sorted(entities, key=lambda e: (e["offset"], -e["length"]))):
+    for order, entity in enumerate(sorted(entities, key=_entity_order)):
         tags = _entity_tags(entity)
         begin = index_of.get(entity["offset"])
         end = index_of.get(entity["offset"] + entity["length"])
@@ -1210,9 +1237,10 @@ _LIMITED_METHODS: Final = frozenset(
 class FakeBotApi:
     """A fake Telegram Bot API server on 127.0.0.1 for one or more bot tokens.
 
-    Each token is its own bot: the first is `bot_username`/`bot_id`; further ones get numbered
-    usernames (sopbot_test2_bot, ...) and ids (bot_id + 1, ...). People and groups created with
-    `user()`/`group()` talk to the first bot unless `bot=` names another.
+    Each token is its own bot: the first is `bot_username`/`bot_id` (default: the number before
+    the token's colon, as on Telegram); further ones get numbered usernames (sopbot_test2_bot, ...)
+    and the number of their own token as id. People and groups created with `user()`/`group()`
+    talk to the first bot unless `bot=` names another.
 
         async with FakeBotApi(TOKEN) as api:
             app = ApplicationBuilder().token(TOKEN).base_url(api.base_url)
@@ -1245,7 +1273,8 @@ class FakeBotApi:
         self._bots_by_username: dict[str, BotState] = {}
         for index, token in enumerate(token_list):
             username = bot_username if index == 0 else f"{stem}{index + 1}_bot"
-            state = BotState(token, first_id + index, username, bot_first_name)
+            own_id = first_id if index == 0 else _id_from_token(token) or first_id + index
+            state = BotState(token, own_id, username, bot_first_name)
             self._bots[token] = state
             self._bots_by_username[username.lower()] = state
         self._default = self._bots[token_list[0]]
@@ -1280,7 +1309,9 @@ class FakeBotApi:
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
         app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._handle_file)
         # No access log: request paths carry the bot token.
-        runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=True, shutdown_timeout=2.0
+        )
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
@@ -1924,6 +1955,18 @@ class FakeBotApi:
             bot_username=bot.username,
         )
         self.calls.append(call)
+        try:
+            return await self._serve(request, bot, entry, call)
+        except asyncio.CancelledError:
+            # The client went away (a long poll whose bot stopped, a timed-out slow call).
+            call.description = "the client went away before the answer"
+            call.done = True
+            self._calls_signal.notify()
+            raise
+
+    async def _serve(
+        self, request: web.Request, bot: BotState, entry: _Method | None, call: ApiCall
+    ) -> web.StreamResponse:
         try:
             params = await self._read_params(request)
         except ApiError as error:
