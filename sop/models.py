@@ -181,6 +181,7 @@ class Header(_Frozen):
     tanggal_pengesahan: date | None = None
     disahkan_oleh: str
     nama: str
+    singkat: str | None = Field(default=None, max_length=48)  # a short name for buttons and lists
     dasar_hukum: tuple[str, ...] = ()
     kualifikasi_pelaksana: tuple[str, ...] = ()
     keterkaitan: tuple[str, ...] = ()

@@ -27,6 +27,7 @@ class ButtonToken:
     user_id: int | None
     step_run_id: int | None
     choice: str | None
+    handin_id: int | None
     payload: dict[str, Any]
     created_at: datetime
     expires_at: datetime | None
@@ -40,6 +41,7 @@ class ButtonToken:
             user_id=row["user_id"],
             step_run_id=row["step_run_id"],
             choice=row["choice"],
+            handin_id=row["handin_id"],
             payload=json.loads(row["payload"]),
             created_at=from_ts(row["created_at"]),
             expires_at=opt_from_ts(row["expires_at"]),
@@ -73,6 +75,21 @@ class Conversation(Repo):
             "INSERT INTO callback_tokens (token, kind, step_run_id, choice, created_at) "
             "VALUES (?, 'step', ?, ?, ?)",
             (token, step_run_id, choice, ts(now)),
+        )
+        return token
+
+    async def file_token(self, handin_id: int, now: datetime) -> str:
+        """The token of a button that fetches a handed-in file; one per file."""
+        existing = await self._scalar(
+            "SELECT token FROM callback_tokens WHERE kind = 'file' AND handin_id = ?", (handin_id,)
+        )
+        if existing is not None:
+            return str(existing)
+        token = new_token()
+        await self._insert(
+            "INSERT INTO callback_tokens (token, kind, handin_id, created_at) "
+            "VALUES (?, 'file', ?, ?)",
+            (token, handin_id, ts(now)),
         )
         return token
 

@@ -181,6 +181,7 @@ CREATE TABLE callback_tokens (
     user_id     INTEGER REFERENCES users(id),   -- who may press it; NULL: decided by role
     step_run_id INTEGER REFERENCES step_runs(id),
     choice      TEXT,
+    handin_id   INTEGER REFERENCES handins(id),  -- a button that fetches a handed-in file
     payload     TEXT NOT NULL DEFAULT '{}',
     created_at  TEXT NOT NULL,
     expires_at  TEXT,
@@ -188,6 +189,7 @@ CREATE TABLE callback_tokens (
 );
 CREATE UNIQUE INDEX callback_tokens_step_choice
     ON callback_tokens (step_run_id, choice) WHERE kind = 'step';
+CREATE UNIQUE INDEX callback_tokens_file ON callback_tokens (handin_id) WHERE kind = 'file';
 
 -- What the bot is waiting for from a person (a note, a hand-in, a title), one at a time.
 CREATE TABLE pending_inputs (
