@@ -26,7 +26,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -847,7 +855,7 @@ async def test_polling_survives_faults_on_get_updates() -> None:
         assert api.faults_injected["5xx"] >= 1
 
 
-def test_wait_helpers_refuse_strange_input() -> None:
+def test_constructors_refuse_strange_input() -> None:
     api = FakeBotApi(TOKEN)
     with pytest.raises(ValueError, match=r"positive"):
         api.user(0, "Nol")
@@ -950,3 +958,27 @@ def test_html_survives_parse_render_parse(source: str) -> None:
 @given(st.text(alphabet=st.characters(codec="utf-8")))
 def test_escaped_plain_text_has_no_entities(plain: str) -> None:
     assert parse_html(html.escape(plain, quote=False)) == (plain, [])
+
+
+async def test_group_upgraded_to_supergroup(api: FakeBotApi) -> None:
+    ketua = api.user(1160, "Ketua")
+    group = api.group(-4001, "PPS Desa")
+    app = build_app(api)
+    seen = Record()
+
+    async def on_service(update: Update, context: Context) -> None:
+        message = update.effective_message
+        assert message is not None
+        await seen.add(f"{message.migrate_to_chat_id}/{message.migrate_from_chat_id}")
+
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_service))
+    async with polling(app):
+        await group.add_bot(by=ketua)
+        supergroup = await group.migrate_to_supergroup(by=ketua)
+        assert supergroup.id == -1000000004001
+        with pytest.raises(ChatMigrated) as caught:
+            await app.bot.send_message(group.id, "ke grup lama")
+        assert caught.value.new_chat_id == supergroup.id
+        await app.bot.send_message(supergroup.id, "ke supergrup")
+        assert await seen.wait_len(2) == ["-1000000004001/None", "None/-4001"]
+    assert supergroup.last_bot_message().text == "ke supergrup"

@@ -384,6 +384,14 @@ class FakeGroup(_ChatView):
         """`by` removes the bot: a my_chat_member update (kicked) and a left_chat_member message."""
         return self._api.group_remove_bot(self._bot, self._chat, by.person)
 
+    async def migrate_to_supergroup(
+        self, by: FakeUser, *, new_chat_id: int | None = None
+    ) -> FakeGroup:
+        """`by` upgrades this basic group: a supergroup with a new id (default -100 followed by
+        this id's digits) takes over, the bot gets the two migrate service messages, and sending
+        to the old id answers 400 with migrate_to_chat_id (PTB's ChatMigrated)."""
+        return self._api.group_migrate(self._bot, self._chat, by.person, new_chat_id)
+
     async def send(
         self, user: FakeUser, text: str, *, reply_to: FakeMessage | None = None
     ) -> FakeMessage:

@@ -128,16 +128,29 @@ _QUERY_TOO_OLD: Final = (
 class ApiError(Exception):
     """A Bot API error answer: `{"ok": false, "error_code": status, "description": ...}`."""
 
-    def __init__(self, status: int, description: str, *, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def payload(self) -> JSONDict:
         body: JSONDict = {"ok": False, "error_code": self.status, "description": self.description}
+        parameters: JSONDict = {}
         if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
+            parameters["retry_after"] = self.retry_after
+        if self.migrate_to_chat_id is not None:
+            parameters["migrate_to_chat_id"] = self.migrate_to_chat_id
+        if parameters:
+            body["parameters"] = parameters
         return body
 
 
@@ -947,6 +960,7 @@ class ChatState:
         self.bot_kicked = False
         self.chat_actions: list[str] = []
         self.menu_button: JSONDict | None = None
+        self.migrated_to: int | None = None
 
     @property
     def is_private(self) -> bool:
@@ -1733,6 +1747,34 @@ class FakeBotApi:
             chat, from_bot=False, sender_id=person.id, service={"left_chat_member": bot.json()}
         )
 
+    def group_migrate(
+        self, bot: BotState, chat: ChatState, person: Person, new_chat_id: int | None
+    ) -> FakeGroup:
+        if chat.kind != "group" or chat.migrated_to is not None:
+            raise RuntimeError(f"chat {chat.chat_id} is not a basic group that can be upgraded")
+        new_id = new_chat_id if new_chat_id is not None else int(f"-100{-chat.chat_id:010d}")
+        if new_id in bot.chats or new_id > -1_000_000_000_000:
+            raise ValueError(f"{new_id} is not a free supergroup id")
+        group = self.group(new_id, chat.title or "", bot=bot.username)
+        new_chat = bot.chats[new_id]
+        new_chat.bot_member, new_chat.bot_admin = chat.bot_member, chat.bot_admin
+        was_member = chat.bot_member
+        old_service = self._add_message(
+            chat, from_bot=False, sender_id=person.id, service={"migrate_to_chat_id": new_id}
+        )
+        new_service = self._add_message(
+            new_chat,
+            from_bot=False,
+            sender_id=person.id,
+            service={"migrate_from_chat_id": chat.chat_id},
+        )
+        chat.migrated_to = new_id
+        chat.bot_member = False
+        if was_member:
+            self._enqueue(bot, "message", self._message_json(bot, chat, old_service))
+            self._enqueue(bot, "message", self._message_json(bot, new_chat, new_service))
+        return group
+
     def _member_change(
         self, bot: BotState, chat: ChatState, person: Person, old: str, new: str
     ) -> JSONDict:
@@ -2315,6 +2357,12 @@ class FakeBotApi:
         chat = bot.chats.get(chat_id)
         if chat is None:
             raise _bad_request("chat not found")
+        if chat.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=chat.migrated_to,
+            )
         if chat.is_private and not chat.started and chat_id not in self._seen[bot.id]:
             raise _bad_request("chat not found")
         if not chat.is_private and not chat.bot_member and not chat.bot_kicked:
