@@ -4,6 +4,15 @@ The bot under test (python-telegram-bot) reaches it through `ApplicationBuilder(
 and `.base_file_url(...)`; nothing in PTB is patched. The fake keeps Telegram's state (chats,
 messages, files, updates, webhook, commands) per bot token and answers with Telegram's JSON
 envelope and Telegram's error texts, so a request that Telegram would refuse is refused here too.
+
+Where it knowingly differs from Telegram:
+- parse_mode HTML only; MarkdownV2/Markdown answer 400 (the project writes HTML).
+- A bare "&" in HTML is refused (the Bot API docs require escaping; Telegram keeps it literally).
+- Webhooks may use http:// and any port on loopback addresses; updates are delivered only to
+  loopback, one at a time, retried with a short backoff (0.05 s doubling to 1 s).
+- File URLs given to sendDocument/sendPhoto cannot be fetched (no network): 400.
+- Callback queries never expire; message ids count per chat; one photo size per photo.
+- Length limits count code points; entity offsets are UTF-16 as on Telegram.
 """
 
 from __future__ import annotations
@@ -1257,12 +1266,18 @@ class FakeBotApi:
     talk to the first bot unless `bot=` names another.
 
         async with FakeBotApi(TOKEN) as api:
-            app = ApplicationBuilder().token(TOKEN).base_url(api.base_url)
-                .base_file_url(api.base_file_url).build()
-            ...
+            builder = ApplicationBuilder().token(TOKEN).base_url(api.base_url)
+            app = builder.base_file_url(api.base_file_url).build()
+            ...  # add handlers, initialize, start, updater.start_polling(poll_interval=0)
             budi = api.user(1001, "Budi")
             await budi.send("/start")
-            reply = await budi.wait_for(lambda m: "Selamat datang" in m.text)
+            menu = await budi.wait_for(lambda m: "Langkah 1" in m.text)
+            mark = budi.mark()
+            answer = await budi.press(menu, "Lanjut")  # waits for answerCallbackQuery
+            step2 = await budi.wait_for(lambda m: "Langkah 2" in m.text, since=mark)
+
+    Time: message dates come from `clock` (the project's Clock; default the system clock); flood
+    limits, retry_after and long polls use real monotonic time, because PTB really sleeps.
     """
 
     def __init__(
