@@ -23,9 +23,10 @@ from telegram import (
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MenuButtonCommands,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatAction, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -982,3 +983,17 @@ async def test_group_upgraded_to_supergroup(api: FakeBotApi) -> None:
         await app.bot.send_message(supergroup.id, "ke supergrup")
         assert await seen.wait_len(2) == ["-1000000004001/None", "None/-4001"]
     assert supergroup.last_bot_message().text == "ke supergrup"
+
+
+async def test_chat_actions_menu_button_close_and_log_out(api: FakeBotApi) -> None:
+    budi = api.user(1170, "Budi", started=True)
+    async with build_app(api) as app:
+        assert await app.bot.send_chat_action(budi.id, ChatAction.UPLOAD_DOCUMENT)
+        with pytest.raises(BadRequest, match=r"(?i)wrong parameter action"):
+            await app.bot.send_chat_action(budi.id, "dancing")
+        assert await app.bot.set_chat_menu_button(chat_id=budi.id, menu_button=MenuButtonCommands())
+        assert isinstance(await app.bot.get_chat_menu_button(budi.id), MenuButtonCommands)
+        assert await app.bot.close()
+        assert await app.bot.log_out()
+    assert budi.chat_actions == ["upload_document"]
+    assert [c.method for c in api.calls][-2:] == ["close", "logOut"]
