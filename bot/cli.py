@@ -72,6 +72,58 @@ def _audit_verify(args: argparse.Namespace) -> int:
     return asyncio.run(_audit_verify_async(path))
 
 
+def _run(args: argparse.Namespace) -> int:
+    from bot.app import SopBot
+    from bot.logs import setup_logging
+
+    settings = _settings()
+    token = settings.token()  # stops here, with the how-to, when the token is missing
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    setup_logging(settings.log_level, [token, secret])
+    settings.webhook()  # a broken webhook setting stops the start too
+    try:
+        asyncio.run(SopBot(settings).run_until_signalled())
+    except SopFileError as exc:
+        print("Berkas SOP bermasalah; bot tidak dijalankan:", file=sys.stderr)
+        for message in exc.messages:
+            print(f"  {message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _office_import_async(path: Path, settings: Settings) -> int:
+    from bot.admin import Admin, OfficeFileError, read_office_file
+    from bot.clock import SystemClock
+
+    catalog = load_catalog(settings.sop_dirs)
+    try:
+        data = read_office_file(path, catalog)
+    except OfficeFileError as exc:
+        print(f"Berkas kantor {path.name} ditolak, tidak ada yang diubah:", file=sys.stderr)
+        for message in exc.messages:
+            print(f"  {message}", file=sys.stderr)
+        return 1
+    db = await Database.open(settings.database_path)
+    try:
+        admin = Admin(db, catalog, SystemClock(), admin_ids=frozenset(settings.admin_telegram_ids))
+        report = await admin.import_office(data)
+    finally:
+        await db.close()
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _office_import(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if args.database:
+        settings.database_path = Path(args.database)
+    try:
+        return asyncio.run(_office_import_async(Path(args.file), settings))
+    except SopFileError as exc:
+        print("\n".join(exc.messages), file=sys.stderr)
+        return 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sopbot", description="Bot SOP kantor KPU di Telegram.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -85,6 +137,17 @@ def parser() -> argparse.ArgumentParser:
     show = sop.add_parser("show", help="tampilkan satu SOP seperti formulirnya")
     show.add_argument("code", help="kode SOP, mis. kapuas-medsos-jdih")
     show.set_defaults(func=_sop_show)
+
+    run = sub.add_parser("run", help="jalankan bot (long polling, atau webhook bila diatur)")
+    run.set_defaults(func=_run)
+
+    office = sub.add_parser("office", help="kantor").add_subparsers(
+        dest="office_command", required=True
+    )
+    imp = office.add_parser("import", help="buat atau perbarui kantor dari berkas YAML")
+    imp.add_argument("file", help="berkas kantor, mis. bot/offices/kpu-kabupaten-kapuas.yaml")
+    imp.add_argument("--database", help="berkas basis data (bawaan: DATABASE_PATH)")
+    imp.set_defaults(func=_office_import)
 
     audit = sub.add_parser("audit", help="jejak audit").add_subparsers(
         dest="audit_command", required=True

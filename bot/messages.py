@@ -1,0 +1,151 @@
+"""Messages as the bot means them, before any channel renders them.
+
+A message is rich text (spans that are plain, bold, italic, code or a link), rows of buttons (each
+an opaque token the bot looks up when pressed, or a URL), optionally a file to send, and optionally
+a request for a typed reply. Telegram renders it as HTML with an inline keyboard; a WhatsApp
+channel renders the same message its own way. Messages are stored in the outbox as JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Style = Literal["", "b", "i", "code"]
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    style: Style = ""
+    url: str | None = None
+
+
+class Rich:
+    """A builder of rich text; every method returns self so lines read top to bottom."""
+
+    def __init__(self, spans: list[Span] | None = None) -> None:
+        self.spans: list[Span] = list(spans or [])
+
+    def add(self, text: str, style: Style = "") -> Rich:
+        if text:
+            self.spans.append(Span(text, style))
+        return self
+
+    def b(self, text: str) -> Rich:
+        return self.add(text, "b")
+
+    def i(self, text: str) -> Rich:
+        return self.add(text, "i")
+
+    def code(self, text: str) -> Rich:
+        return self.add(text, "code")
+
+    def link(self, text: str, url: str) -> Rich:
+        self.spans.append(Span(text, "", url))
+        return self
+
+    def nl(self, count: int = 1) -> Rich:
+        return self.add("\n" * count)
+
+    def field(self, label: str, value: str) -> Rich:
+        """A "Label: value" line."""
+        return self.b(f"{label}: ").add(value).nl()
+
+    def extend(self, other: Rich) -> Rich:
+        self.spans.extend(other.spans)
+        return self
+
+    def plain(self) -> str:
+        return "".join(s.text for s in self.spans)
+
+    def __len__(self) -> int:
+        return sum(len(s.text) for s in self.spans)
+
+    def to_json(self) -> list[list[str]]:
+        return [[s.style, s.text, s.url] if s.url else [s.style, s.text] for s in self.spans]
+
+    @classmethod
+    def from_json(cls, data: list[list[str]]) -> Rich:
+        spans = []
+        for item in data:
+            style, text = item[0], item[1]
+            url = item[2] if len(item) > 2 else None
+            spans.append(Span(text, style if style in ("", "b", "i", "code") else "", url))  # type: ignore[arg-type]
+        return cls(spans)
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    token: str | None = None  # pressed: the bot looks the token up
+    url: str | None = None  # opened: a link
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send: a channel's reference to a file it already holds, or bytes the bot made."""
+
+    name: str
+    ref: str | None = None
+    data: bytes | None = None
+    mime_type: str | None = None
+    as_photo: bool = False
+
+
+@dataclass
+class OutMessage:
+    text: Rich
+    buttons: list[list[Button]] = field(default_factory=list)
+    attachment: Attachment | None = None
+    reply_prompt: str | None = None  # ask for a typed reply, with this hint in the input field
+
+    def to_payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"text": self.text.to_json()}
+        if self.buttons:
+            payload["buttons"] = [[_button_json(b) for b in row] for row in self.buttons]
+        if self.attachment is not None:
+            a = self.attachment
+            payload["attachment"] = {
+                "name": a.name,
+                "ref": a.ref,
+                "data": base64.b64encode(a.data).decode() if a.data is not None else None,
+                "mime_type": a.mime_type,
+                "as_photo": a.as_photo,
+            }
+        if self.reply_prompt is not None:
+            payload["reply_prompt"] = self.reply_prompt
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> OutMessage:
+        buttons = [
+            [Button(label=b["label"], token=b.get("token"), url=b.get("url")) for b in row]
+            for row in payload.get("buttons", [])
+        ]
+        attachment = None
+        if (a := payload.get("attachment")) is not None:
+            attachment = Attachment(
+                name=a["name"],
+                ref=a.get("ref"),
+                data=base64.b64decode(a["data"]) if a.get("data") else None,
+                mime_type=a.get("mime_type"),
+                as_photo=bool(a.get("as_photo")),
+            )
+        return cls(
+            text=Rich.from_json(payload.get("text", [])),
+            buttons=buttons,
+            attachment=attachment,
+            reply_prompt=payload.get("reply_prompt"),
+        )
+
+
+def _button_json(button: Button) -> dict[str, str]:
+    found = {"label": button.label, "token": button.token, "url": button.url}
+    return {k: v for k, v in found.items() if v}
+
+
+def text_message(*lines: str) -> OutMessage:
+    """A plain message of a few lines."""
+    return OutMessage(Rich().add("\n".join(lines)))

@@ -1,0 +1,357 @@
+"""What the bot says about processes and steps, in Bahasa Indonesia, as channel-neutral messages.
+
+One place for the wording of the step message, the outcome written into it, the starter's progress
+news, the group announcement, the prompts for notes and hand-ins, and the refusals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.calendar import WorkCalendar, format_local
+from bot.messages import Button, OutMessage, Rich
+from sop.engine import RejectReason
+from sop.models import Choice, HandinKind, HandinSpec, Kind, RoleBook, SopDefinition, Step
+from storage.offices import Office
+from storage.processes import ProcessRow, StepRun, StoredHandin
+
+MAX_TEXT = 3800  # Telegram allows 4096 characters; keep room for the outcome line of an edit
+HISTORY_LINES = 8
+
+KIND_LABEL = {Kind.TUGAS: "Tugas", Kind.KOREKSI: "Koreksi", Kind.PERSETUJUAN: "Persetujuan"}
+HANDIN_WORD = {
+    HandinKind.ATTACHMENT: "berkas",
+    HandinKind.LINK: "tautan",
+    HandinKind.NOMOR: "nomor",
+    HandinKind.TEXT: "teks",
+}
+OUTCOME_MARK = {True: "✅", False: "↩️"}
+
+
+def sop_title(defn: SopDefinition) -> str:
+    return f"{defn.header.singkat or defn.header.nama} (No. {defn.header.nomor})"
+
+
+def process_title(process: ProcessRow) -> str:
+    return f"Proses #{process.id} — {process.title}"
+
+
+def when(t: datetime, calendar: WorkCalendar) -> str:
+    return format_local(t, calendar)
+
+
+def short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def quote(note: str) -> str:
+    return f"«{note.strip()}»"
+
+
+@dataclass
+class StepView:
+    """Everything a step message shows."""
+
+    office: Office
+    calendar: WorkCalendar
+    defn: SopDefinition
+    roles: RoleBook
+    process: ProcessRow
+    run: StepRun
+    earlier: Sequence[StepRun] = ()
+    handins: Sequence[StoredHandin] = ()
+    names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def step(self) -> Step:
+        return self.defn.step(self.run.step)
+
+    def name(self, user_id: int | None) -> str:
+        return self.names.get(user_id, "—") if user_id is not None else "—"
+
+
+def step_message(
+    view: StepView,
+    choice_buttons: Sequence[Button],
+    file_buttons: Sequence[Button] = (),
+    *,
+    banner: Rich | None = None,
+) -> OutMessage:
+    """The one message a person gets for their step: everything needed to do it, and its buttons."""
+    step, defn, cal = view.step, view.defn, view.calendar
+    text = Rich()
+    if banner is not None:
+        text.extend(banner).nl()
+    kind = "Tugas" if step.choices is not None else KIND_LABEL[step.kind]
+    text.b(f"📋 Langkah {defn.index(step.number)} dari {len(defn.steps)} · {kind}").nl()
+    text.b(process_title(view.process)).nl()
+    text.add(f"SOP {sop_title(defn)}").nl()
+    text.add(f"{view.office.name} · {view.roles.label(step.pelaksana)}").nl(2)
+    text.field("Kegiatan", f"{step.number}. {step.kegiatan}")
+    if step.kelengkapan:
+        text.field("Kelengkapan", step.kelengkapan)
+    if step.output:
+        text.field("Output", step.output)
+    text.extend(deadline_line(step, view.run, cal))
+    if view.run.return_note:
+        back = view.run.returned_from
+        text.nl().b(
+            f"↩️ Dikembalikan dari langkah {back} oleh {view.name(view.run.return_by)}:"
+        ).nl()
+        text.i(quote(view.run.return_note)).nl()
+    text.extend(_history(view))
+    if step.handin:
+        wanted = ", ".join(
+            f"{h.label} ({HANDIN_WORD[h.kind]}{', opsional' if h.optional else ''})"
+            for h in step.handin
+        )
+        text.nl().field("Yang diserahkan", wanted)
+    buttons: list[list[Button]] = []
+    if choice_buttons:
+        buttons.append(list(choice_buttons))
+    buttons.extend([b] for b in file_buttons)
+    return OutMessage(text=fit(text), buttons=buttons)
+
+
+def deadline_line(step: Step, run: StepRun, calendar: WorkCalendar) -> Rich:
+    text = Rich()
+    if step.waktu is None or run.due_at is None:
+        return text.field("Baku mutu", "— (SOP tidak menetapkan waktu)")
+    return text.field("Baku mutu", f"{step.waktu.human()} · batas {when(run.due_at, calendar)}")
+
+
+def _history(view: StepView) -> Rich:
+    """The earlier steps of this process: who did them, their notes, links and numbers."""
+    done = [r for r in view.earlier if r.done_at is not None and r.visit < view.run.visit]
+    text = Rich()
+    if not done:
+        start_docs = [h for h in view.handins if h.step_run_id is None]
+        if start_docs:
+            text.nl().b("Dokumen awal: ").add(", ".join(h.label for h in start_docs)).nl()
+        return text
+    text.nl().b("Sebelumnya:").nl()
+    shown = done[-HISTORY_LINES:]
+    if len(done) > len(shown):
+        text.i(
+            f"(… {len(done) - len(shown)} langkah sebelumnya, lihat /riwayat {view.process.id})"
+        ).nl()
+    by_run: dict[int | None, list[StoredHandin]] = {}
+    for h in view.handins:
+        by_run.setdefault(h.step_run_id, []).append(h)
+    for r in shown:
+        step = view.defn.by_number.get(r.step)
+        choice = step.choice(r.outcome or "") if step else None
+        mark = OUTCOME_MARK[choice.positive] if choice else "•"
+        label = choice.label if choice else (r.outcome or "")
+        assert r.done_at is not None  # noqa: S101 - filtered above
+        text.add(
+            f"{mark} {r.step}. {label} — {view.name(r.done_by)}, {when(r.done_at, view.calendar)}"
+        ).nl()
+        if r.note:
+            text.add("   Catatan: ").i(quote(r.note)).nl()
+        for h in by_run.get(r.id, []):
+            if h.kind == HandinKind.LINK:
+                text.add(f"   {h.label}: ").link(short(h.value, 60), h.value).nl()
+            elif h.kind in (HandinKind.NOMOR, HandinKind.TEXT):
+                text.add(f"   {h.label}: ").add(short(h.value, 300)).nl()
+            else:
+                text.add(f"   📎 {h.label}: {h.file_name or 'berkas'}").nl()
+    return text
+
+
+def fit(text: Rich) -> Rich:
+    """Keep a message within a chat message's size, cutting the end of long texts."""
+    if len(text) <= MAX_TEXT:
+        return text
+    kept, size = [], 0
+    for span in text.spans:
+        room = MAX_TEXT - size
+        if room <= 0:
+            break
+        if len(span.text) > room:
+            kept.append(type(span)(span.text[: room - 1] + "…", span.style, span.url))
+            break
+        kept.append(span)
+        size += len(span.text)
+    return Rich(kept)
+
+
+def outcome_line(
+    choice: Choice, by: str, at: datetime, calendar: WorkCalendar, note: str | None
+) -> Rich:
+    mark = "⛔" if choice.id == "batal" else OUTCOME_MARK[choice.positive]
+    label = "Proses dibatalkan" if choice.id == "batal" else choice.label
+    text = Rich().b(f"{mark} {label}").add(f" — {by}, {when(at, calendar)}")
+    if note:
+        text.nl().add("Catatan: ").i(quote(note))
+    return text
+
+
+def closed_step_message(original: OutMessage, outcome: Rich) -> OutMessage:
+    """The step message after its step is done: buttons gone, the outcome and time written in."""
+    text = Rich(list(original.text.spans)).nl().extend(outcome)
+    return OutMessage(text=fit(text))
+
+
+def progress_message(
+    event: str,
+    process: ProcessRow,
+    defn: SopDefinition,
+    roles: RoleBook,
+    *,
+    step: int | None,
+    choice: Choice | None,
+    by: str,
+    now_step: int | None,
+    note: str | None = None,
+) -> OutMessage:
+    """News for the person who started a process."""
+    text = Rich().b(process_title(process)).nl()
+    label = defn.step(step).kegiatan if step is not None and step in defn.by_number else ""
+    match event:
+        case "finished":
+            text.add(f"✅ Proses selesai. Langkah terakhir ({step}) dikerjakan oleh {by}.").nl()
+        case "cancelled":
+            text.add(f"⛔ Proses dibatalkan oleh {by}.").nl()
+            if note:
+                text.add("Alasan: ").i(quote(note)).nl()
+        case "returned":
+            choice_label = choice.label if choice else "Dikembalikan"
+            text.add(f"↩️ Langkah {step} ({short(label, 60)}): {choice_label} oleh {by}.").nl()
+            if note:
+                text.add("Catatan: ").i(quote(note)).nl()
+        case _:
+            choice_label = choice.label if choice else "Selesai"
+            text.add(f"✅ Langkah {step} ({short(label, 60)}): {choice_label} oleh {by}.").nl()
+    if now_step is not None:
+        nxt = defn.step(now_step)
+        who = roles.label(nxt.pelaksana)
+        text.add(f"Sekarang di langkah {now_step}: {short(nxt.kegiatan, 60)} — {who}.")
+    return OutMessage(text=text)
+
+
+def announcement(
+    process: ProcessRow,
+    defn: SopDefinition,
+    step: Step,
+    by: str,
+    by_role: str,
+    handins: Sequence[StoredHandin],
+    at: datetime,
+    calendar: WorkCalendar,
+) -> OutMessage:
+    """The office group's news of a finished upload, with its link."""
+    text = Rich().b(f"📢 {step.output or 'Telah diunggah'}").nl()
+    text.field("Proses", f"#{process.id} — {process.title}")
+    text.field("SOP", sop_title(defn))
+    text.field("Diunggah oleh", f"{by} ({by_role})")
+    text.field("Waktu", when(at, calendar))
+    buttons: list[list[Button]] = []
+    for h in handins:
+        if h.kind == HandinKind.LINK:
+            text.b(f"{h.label}: ").link(h.value, h.value).nl()
+            buttons.append([Button(label="Buka tautan", url=h.value)])
+        elif h.kind in (HandinKind.NOMOR, HandinKind.TEXT):
+            text.field(h.label, h.value)
+    return OutMessage(text=text, buttons=buttons[:3])
+
+
+def no_group_for_announcement(office: Office, process: ProcessRow) -> OutMessage:
+    return OutMessage(
+        Rich()
+        .b("Pengumuman tertunda")
+        .nl()
+        .add(
+            f"Proses #{process.id} ({process.title}) di {office.name} menghasilkan pengumuman "
+            "untuk grup kantor, tetapi grup kantor belum dihubungkan. Tambahkan bot ke grup "
+            "kantor lalu kirim /grup di grup itu; pengumuman akan langsung dikirim ke sana."
+        )
+    )
+
+
+def nobody_holds_role(
+    office: Office, process: ProcessRow, role_label: str, step: int
+) -> OutMessage:
+    return OutMessage(
+        Rich()
+        .b("Langkah tanpa pelaksana")
+        .nl()
+        .add(
+            f"Langkah {step} proses #{process.id} ({process.title}) di {office.name} adalah tugas "
+            f"{role_label}, tetapi belum ada yang memegang peran itu. Tambahkan orangnya lewat "
+            "/undang atau /pengguna; langkah ini akan muncul di /tugas mereka."
+        )
+    )
+
+
+# --- prompts -------------------------------------------------------------------------------------
+
+NOTE_PROMPT = {
+    "ada_koreksi": "Tulis koreksi Anda untuk langkah {step}. Koreksi dikirim ke {to}.",
+    "tidak_setuju": "Tulis alasan Tidak Setuju untuk langkah {step}. Catatan dikirim ke {to}.",
+    "batal": "Tulis alasan pembatalan proses #{process}.",
+}
+
+
+def note_prompt(choice: Choice, step: int | None, to: str, process_id: int) -> OutMessage:
+    template = NOTE_PROMPT.get(
+        choice.id,
+        "Tulis catatan untuk pilihan «{label}» pada langkah {step}. Catatan dikirim ke {to}.",
+    )
+    body = template.format(step=step, to=to, process=process_id, label=choice.label)
+    text = Rich().add(body).nl().i("Kirim /batal untuk mengurungkan.")
+    return OutMessage(text=text, reply_prompt="Catatan…")
+
+
+def handin_prompt(
+    spec: HandinSpec,
+    *,
+    step: int | None,
+    problem: str | None = None,
+    suggestion: str | None = None,
+    buttons: Sequence[Button] = (),
+) -> OutMessage:
+    text = Rich()
+    if problem:
+        text.b("⚠️ ").add(problem).nl(2)
+    where = f" untuk langkah {step}" if step is not None else ""
+    match spec.kind:
+        case HandinKind.ATTACHMENT:
+            text.add(f"Kirim berkas {spec.label}{where} (dokumen atau foto).")
+            hint = None
+        case HandinKind.LINK:
+            text.add(f"Kirim tautan {spec.label}{where}, diawali https://.")
+            hint = "https://…"
+        case HandinKind.NOMOR:
+            text.add(f"Kirim {spec.label}{where} sesuai buku agenda, misalnya 12/HK.03-ND/15/2026.")
+            if suggestion:
+                text.nl().add("Nomor berikutnya yang masih kosong: ").code(suggestion)
+            hint = suggestion or "12/…/2026"
+        case HandinKind.TEXT:
+            text.add(f"Tulis {spec.label}{where}.")
+            hint = spec.label
+    if spec.optional:
+        text.nl().i("Boleh dilewati.")
+    text.nl().i("Kirim /batal untuk mengurungkan.")
+    rows = [[b] for b in buttons]
+    return OutMessage(text=text, buttons=rows, reply_prompt=None if rows else hint)
+
+
+REJECTED = {
+    RejectReason.NOT_RUNNING: "Proses ini sudah selesai atau dibatalkan; tombolnya sudah diproses.",
+    RejectReason.STALE: "Langkah ini sudah diproses.",
+    RejectReason.NOT_YOUR_STEP: (
+        "Langkah ini bukan tugas Anda. Hanya {role} kantor ini (atau Plh-nya) yang dapat "
+        "menekannya."
+    ),
+    RejectReason.UNKNOWN_CHOICE: "Tombol ini tidak berlaku.",
+    RejectReason.NOT_ALLOWED: "Hanya pemulai proses atau admin yang dapat membatalkannya.",
+    RejectReason.NOT_STARTER: "Anda tidak memegang peran yang boleh memulai SOP ini.",
+    RejectReason.BAD_TITLE: "Judul proses harus berisi 1 sampai 200 karakter.",
+}
+ALREADY_DONE = "Sudah diproses."
+INVALID_BUTTON = "Tombol ini tidak berlaku."
+NOT_REGISTERED = "Anda belum terdaftar di bot ini."

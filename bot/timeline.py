@@ -1,0 +1,72 @@
+"""A process's timeline, told from its audit trail (``/riwayat N``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import texts
+from bot.calendar import WorkCalendar
+from bot.messages import OutMessage, Rich
+from sop.models import RoleBook, SopDefinition
+from storage.audit import AuditEvent
+from storage.processes import ProcessRow
+
+STATUS = {"running": "berjalan", "finished": "selesai", "cancelled": "dibatalkan"}
+
+
+def event_line(
+    event: AuditEvent, defn: SopDefinition, roles: RoleBook, names: dict[int, str]
+) -> str:
+    who = names.get(event.actor_user_id, "sistem") if event.actor_user_id is not None else "sistem"
+    d = event.data
+    match event.kind:
+        case "process_started":
+            return f"Proses dimulai oleh {who}"
+        case "step_opened":
+            step = d.get("step")
+            role = roles.label(str(d.get("role", "")))
+            back = (
+                f" (dikembalikan dari langkah {d['returned_from']})"
+                if d.get("returned_from")
+                else ""
+            )
+            return f"Langkah {step} untuk {role}{back}"
+        case "step_closed":
+            note = f": {texts.quote(d['note'])}" if d.get("note") else ""
+            handins = "; ".join(
+                f"{h['label']}: {h['file_name'] or h['value']}" for h in d.get("handins", [])
+            )
+            extra = f" [{handins}]" if handins else ""
+            return f"Langkah {d.get('step')}: {d.get('label')} oleh {who}{note}{extra}"
+        case "announced":
+            linked = "" if d.get("group_linked") else " (menunggu grup kantor dihubungkan)"
+            return f"Hasil langkah {d.get('step')} diumumkan ke grup kantor{linked}"
+        case "step_reminded":
+            return f"Pengingat langkah {d.get('step')} dikirim (ke-{d.get('n')})"
+        case "step_escalated":
+            return f"Langkah {d.get('step')} dieskalasi ke {d.get('to', 'atasan')}"
+        case "process_finished":
+            return "Proses selesai"
+        case "process_cancelled":
+            return f"Proses dibatalkan oleh {who}: {texts.quote(str(d.get('reason', '')))}"
+    return event.kind
+
+
+def timeline_message(
+    process: ProcessRow,
+    defn: SopDefinition,
+    roles: RoleBook,
+    calendar: WorkCalendar,
+    events: Sequence[AuditEvent],
+    names: dict[int, str],
+) -> OutMessage:
+    text = Rich().b(texts.process_title(process)).nl()
+    text.add(f"SOP {texts.sop_title(defn)}").nl()
+    text.add(f"Status: {STATUS.get(process.status, process.status)}").nl(2)
+    for event in events:
+        text.add(f"{texts.when(event.at, calendar)} — ").add(
+            event_line(event, defn, roles, names)
+        ).nl()
+    if events:
+        text.nl().i(f"Hash jejak audit terakhir: {events[-1].hash[:16]}…")
+    return OutMessage(texts.fit(text))

@@ -1,0 +1,659 @@
+"""Running processes: the edge between the pure engine and storage.
+
+Every change happens in one write transaction: the process's state, its step runs, hand-ins, the
+audit events and every message the change causes (into the outbox). So a committed step is never
+forgotten and a message that was due is never lost; the sender delivers the outbox afterwards.
+The decisions themselves (who may act, where a negative answer goes) are the engine's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import notify, texts
+from bot.calendar import WorkCalendar
+from bot.clock import Clock
+from bot.messages import Button, OutMessage, Rich
+from bot.office_config import calendar_for, settings_of
+from bot.reminders import first_alert, plan_for
+from sop import engine
+from sop.engine import (
+    Action,
+    ActionRejected,
+    Actor,
+    Announce,
+    AskInput,
+    AskNote,
+    NotifyPerson,
+    ProcessCancelled,
+    ProcessFinished,
+    ProcessState,
+    RejectReason,
+    SetDeadline,
+    Status,
+    StepClosed,
+    StepOpened,
+    Transition,
+)
+from sop.handins import Handin, parse_nomor
+from sop.loader import Catalog, definition_from_json
+from sop.models import HandinKind, SopDefinition
+from storage.base import Conflict
+from storage.db import Database, Tx
+from storage.offices import Office, User
+from storage.processes import ProcessRow, StepRun
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BUTTONS = 6
+
+
+# --- Outcomes ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Done:
+    process_id: int
+    label: str  # what was done, for the press's answer
+    finished: bool = False
+
+
+@dataclass(frozen=True)
+class NeedsNote:
+    ask: AskNote
+    process_id: int
+    to: str = ""  # who gets the note: the role of the step it sends the process back to
+
+
+@dataclass(frozen=True)
+class NeedsInput:
+    ask: AskInput
+    process_id: int | None
+    suggestion: str | None = None  # the next free agenda number, when a nomor is asked
+
+
+@dataclass(frozen=True)
+class Refused:
+    text: str
+    reason: str
+
+
+Outcome = Done | NeedsNote | NeedsInput | Refused
+
+
+@dataclass
+class Context:
+    """A process with what acting on it needs."""
+
+    process: ProcessRow
+    office: Office
+    defn: SopDefinition
+    calendar: WorkCalendar
+
+    def state(self) -> ProcessState:
+        return ProcessState(
+            status=Status(self.process.status),
+            current_step=self.process.current_step,
+            visit=self.process.visit,
+            started_by=self.process.started_by,
+            step_started_at=None,
+        )
+
+
+class Workflow:
+    def __init__(
+        self,
+        db: Database,
+        catalog: Catalog,
+        clock: Clock,
+        *,
+        always_open: bool = False,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.clock = clock
+        self.always_open = always_open
+        self.on_commit = on_commit
+        self._versions: dict[str, SopDefinition] = {}
+
+    # --- loading ---------------------------------------------------------------------------------
+
+    def calendar(self, office: Office) -> WorkCalendar:
+        return calendar_for(office, always_open=self.always_open)
+
+    async def definition(self, tx: Tx, version: str) -> SopDefinition:
+        """The definition a process started with, even when the file has changed since."""
+        found = self._versions.get(version)
+        if found is None:
+            content = await tx.processes.version_content(version)
+            if content is None:
+                raise LookupError(f"SOP version {version} is not stored")
+            found = definition_from_json(content)
+            self._versions[version] = found
+        return found
+
+    async def context(self, tx: Tx, process_id: int) -> Context | None:
+        process = await tx.processes.get(process_id)
+        if process is None:
+            return None
+        office = await tx.offices.get(process.office_id)
+        if office is None:
+            return None
+        defn = await self.definition(tx, process.sop_version)
+        return Context(process, office, defn, self.calendar(office))
+
+    async def actor(self, tx: Tx, user: User, office: Office, now: datetime) -> Actor:
+        day = self.calendar(office).local_date(now)
+        roles = await tx.offices.roles_of(user.id, office.id, day)
+        return Actor(user_id=user.id, roles=roles, is_admin=user.is_admin and user.active)
+
+    async def startable(
+        self, tx: Tx, user: User, now: datetime
+    ) -> list[tuple[Office, SopDefinition]]:
+        """The SOPs this person may start, in each office they belong to."""
+        found = []
+        for office in await tx.offices.offices_of(user.id):
+            actor = await self.actor(tx, user, office, now)
+            for code in await tx.offices.sops(office.id):
+                defn = self.catalog.get(code)
+                if defn is not None and engine.can_start(defn, actor):
+                    found.append((office, defn))
+        return found
+
+    # --- starting --------------------------------------------------------------------------------
+
+    async def start(
+        self,
+        user_id: int,
+        office_id: int,
+        code: str,
+        title: str,
+        handins: Sequence[Handin] = (),
+    ) -> Outcome:
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            user = await tx.offices.user(user_id)
+            office = await tx.offices.get(office_id)
+            defn = self.catalog.get(code)
+            if user is None or not user.active or office is None:
+                return Refused(texts.NOT_REGISTERED, "unknown")
+            if defn is None or code not in await tx.offices.sops(office.id):
+                return Refused("SOP ini tidak dijalankan di kantor Anda.", "unknown_sop")
+            actor = await self.actor(tx, user, office, now)
+            calendar = self.calendar(office)
+            try:
+                t = engine.start(defn, actor, title, now, calendar, handins)
+            except ActionRejected as err:
+                return Refused(texts.REJECTED[err.reason], err.reason.value)
+            if not t.changed:
+                ask = t.effects[0]
+                assert isinstance(ask, AskInput)  # noqa: S101 - start only asks for hand-ins
+                return NeedsInput(ask, None)
+            await tx.processes.keep_version(defn.version, defn.code, defn.canonical_json(), now)
+            first = t.state.current_step
+            assert first is not None  # noqa: S101 - a started process is running
+            process_id = await tx.processes.create(
+                office_id=office.id,
+                sop_code=defn.code,
+                sop_version=defn.version,
+                title=" ".join(title.split()),
+                started_by=user.id,
+                current_step=first,
+                visit=t.state.visit,
+                started_at=now,
+            )
+            for h in handins:
+                await self._store_handin(tx, process_id, None, h, user.id, now)
+            await tx.audit.append(
+                "process_started",
+                now,
+                office_id=office.id,
+                process_id=process_id,
+                actor_user_id=user.id,
+                data={
+                    "sop": defn.code,
+                    "version": defn.version,
+                    "title": title,
+                    "handins": [h.label for h in handins],
+                },
+            )
+            process = await tx.processes.get(process_id)
+            assert process is not None  # noqa: S101
+            ctx = Context(process, office, defn, calendar)
+            await self._carry_out(tx, ctx, t, user, now)
+        self.on_commit()
+        return Done(process_id, "Proses dimulai")
+
+    # --- acting on a step ------------------------------------------------------------------------
+
+    async def act(
+        self,
+        user_id: int,
+        step_run_id: int,
+        choice: str,
+        *,
+        note: str | None = None,
+        handins: Sequence[Handin] = (),
+    ) -> Outcome:
+        """A person's answer on a step run (a button, with its note and hand-ins)."""
+        now = self.clock.now()
+        try:
+            async with self.db.transaction() as tx:
+                outcome = await self._act(tx, user_id, step_run_id, choice, note, handins, now)
+                if not isinstance(outcome, Done):
+                    return outcome
+        except Conflict:
+            return Refused(texts.ALREADY_DONE, "conflict")
+        self.on_commit()
+        return outcome
+
+    async def _act(
+        self,
+        tx: Tx,
+        user_id: int,
+        step_run_id: int,
+        choice: str,
+        note: str | None,
+        handins: Sequence[Handin],
+        now: datetime,
+    ) -> Outcome:
+        run = await tx.processes.step_run(step_run_id)
+        user = await tx.offices.user(user_id)
+        if run is None:
+            return Refused(texts.INVALID_BUTTON, "unknown")
+        if user is None or not user.active:
+            return Refused(texts.NOT_REGISTERED, "unknown_user")
+        if not run.is_open:
+            return Refused(texts.ALREADY_DONE, "stale")
+        ctx = await self.context(tx, run.process_id)
+        if ctx is None:
+            return Refused(texts.INVALID_BUTTON, "unknown")
+        actor = await self.actor(tx, user, ctx.office, now)
+        handins = list(handins)
+        taken = await self._nomor_taken(tx, ctx, run, handins)
+        if taken is not None:
+            return taken
+        action = Action(choice, run.step, run.visit, note=note, handins=tuple(handins))
+        try:
+            t = engine.apply(ctx.defn, ctx.state(), actor, action, now, ctx.calendar)
+        except ActionRejected as err:
+            role = ctx.defn.step(run.step).pelaksana
+            text = texts.REJECTED[err.reason].format(role=self.catalog.roles.label(role))
+            reason = (
+                "stale"
+                if err.reason in (RejectReason.STALE, RejectReason.NOT_RUNNING)
+                else err.reason.value
+            )
+            return Refused(text, reason)
+        if not t.changed:
+            return await self._ask(tx, ctx, t)
+        await self._carry_out(tx, ctx, t, user, now)
+        closed = t.of(StepClosed)[0]
+        assert isinstance(closed, StepClosed)  # noqa: S101
+        return Done(ctx.process.id, closed.choice.label, finished=bool(t.of(ProcessFinished)))
+
+    async def _ask(self, tx: Tx, ctx: Context, t: Transition) -> Outcome:
+        ask = t.effects[0]
+        if isinstance(ask, AskNote):
+            to = ""
+            if ask.step is not None and ask.choice.id != "batal":
+                target = ctx.defn.target(ctx.defn.step(ask.step), ask.choice)
+                if target is not None:
+                    to = self.catalog.roles.label(ctx.defn.step(target).pelaksana)
+            return NeedsNote(ask, ctx.process.id, to)
+        assert isinstance(ask, AskInput)  # noqa: S101 - the engine only asks for notes and inputs
+        suggestion = None
+        if ask.spec.kind is HandinKind.NOMOR:
+            suggestion = await self.next_nomor(tx, ctx.office, self.clock.now())
+        return NeedsInput(ask, ctx.process.id, suggestion)
+
+    async def next_nomor(self, tx: Tx, office: Office, now: datetime) -> str:
+        year = self.calendar(office).local_date(now).year
+        seq = await tx.processes.next_agenda_seq(office.id, year)
+        return settings_of(office).agenda_number(seq, year)
+
+    async def _nomor_taken(
+        self, tx: Tx, ctx: Context, run: StepRun, handins: list[Handin]
+    ) -> Outcome | None:
+        """A nomor already in the office's agenda book is refused before the step completes."""
+        step = ctx.defn.step(run.step)
+        for spec in step.handin:
+            if spec.kind is not HandinKind.NOMOR:
+                continue
+            given = next((h for h in handins if h.matches(spec)), None)
+            parsed = parse_nomor(given.value) if given else None
+            if parsed is None:
+                continue
+            owner = await tx.processes.agenda_owner(ctx.office.id, parsed.year, parsed.seq)
+            if owner is not None:
+                free = await self.next_nomor(tx, ctx.office, self.clock.now())
+                problem = (
+                    f"Nomor urut {parsed.seq} tahun {parsed.year} sudah dipakai di buku agenda "
+                    f"(proses #{owner})."
+                )
+                return NeedsInput(AskInput(run.step, spec, problem), ctx.process.id, free)
+        return None
+
+    # --- cancelling ------------------------------------------------------------------------------
+
+    async def cancel(self, user_id: int, process_id: int, reason: str | None) -> Outcome:
+        now = self.clock.now()
+        try:
+            async with self.db.transaction() as tx:
+                user = await tx.offices.user(user_id)
+                ctx = await self.context(tx, process_id)
+                if user is None or not user.active:
+                    return Refused(texts.NOT_REGISTERED, "unknown_user")
+                if ctx is None:
+                    return Refused(f"Proses #{process_id} tidak ditemukan.", "unknown")
+                actor = await self.actor(tx, user, ctx.office, now)
+                try:
+                    t = engine.apply(
+                        ctx.defn,
+                        ctx.state(),
+                        actor,
+                        Action("batal", note=reason),
+                        now,
+                        ctx.calendar,
+                    )
+                except ActionRejected as err:
+                    if err.reason is RejectReason.NOT_RUNNING:
+                        return Refused(f"Proses #{process_id} sudah tidak berjalan.", "stale")
+                    return Refused(texts.REJECTED[err.reason], err.reason.value)
+                if not t.changed:
+                    return await self._ask(tx, ctx, t)
+                await self._carry_out(tx, ctx, t, user, now)
+        except Conflict:
+            return Refused(texts.ALREADY_DONE, "conflict")
+        self.on_commit()
+        return Done(process_id, "Proses dibatalkan", finished=True)
+
+    # --- carrying out the engine's effects -------------------------------------------------------
+
+    async def _carry_out(
+        self, tx: Tx, ctx: Context, t: Transition, user: User, now: datetime
+    ) -> None:
+        process, office = ctx.process, ctx.office
+        new = t.state
+        ended = new.status is not Status.RUNNING
+        if process.status == "running" and (new.status.value, new.current_step, new.visit) != (
+            process.status,
+            process.current_step,
+            process.visit,
+        ):
+            end_note = next((e.reason for e in t.effects if isinstance(e, ProcessCancelled)), None)
+            await tx.processes.update_state(
+                process,
+                status=new.status.value,
+                current_step=new.current_step,
+                visit=new.visit,
+                ended_at=now if ended else None,
+                end_note=end_note,
+            )
+        deadlines = {e.visit: e for e in t.effects if isinstance(e, SetDeadline)}
+        for effect in t.effects:
+            match effect:
+                case StepClosed():
+                    await self._close(tx, ctx, effect, user, now)
+                case StepOpened():
+                    await self._open(tx, ctx, effect, deadlines.get(effect.visit), now)
+                case NotifyPerson():
+                    await self._progress(tx, ctx, effect, new, now)
+                case Announce():
+                    await self._announce(tx, ctx, effect, user, now)
+                case ProcessFinished():
+                    await tx.audit.append(
+                        "process_finished",
+                        now,
+                        office_id=office.id,
+                        process_id=process.id,
+                        actor_user_id=user.id,
+                    )
+                case ProcessCancelled():
+                    await tx.audit.append(
+                        "process_cancelled",
+                        now,
+                        office_id=office.id,
+                        process_id=process.id,
+                        actor_user_id=user.id,
+                        data={"reason": effect.reason},
+                    )
+                case _:
+                    pass  # deadlines travel with the step runs; asks never come with a change
+
+    async def _close(
+        self, tx: Tx, ctx: Context, effect: StepClosed, user: User, now: datetime
+    ) -> None:
+        run = await tx.processes.step_run_at(ctx.process.id, effect.visit)
+        if run is None:
+            raise Conflict(f"process {ctx.process.id} has no visit {effect.visit}")
+        await tx.processes.close_step_run(
+            run.id, done_at=now, done_by=effect.by, outcome=effect.choice.id, note=effect.note
+        )
+        for h in effect.handins:
+            await self._store_handin(tx, ctx.process.id, run.id, h, effect.by, now)
+            if h.kind is HandinKind.NOMOR and (parsed := parse_nomor(h.value)) is not None:
+                await tx.processes.take_agenda_number(
+                    ctx.office.id, parsed.year, parsed.seq, parsed.text, ctx.process.id, now
+                )
+        await tx.audit.append(
+            "step_closed",
+            now,
+            office_id=ctx.office.id,
+            process_id=ctx.process.id,
+            actor_user_id=effect.by,
+            data={
+                "step": effect.step,
+                "visit": effect.visit,
+                "choice": effect.choice.id,
+                "label": effect.choice.label,
+                "note": effect.note,
+                "handins": [
+                    {
+                        "kind": h.kind.value,
+                        "label": h.label,
+                        "value": h.value,
+                        "file_name": h.file_name,
+                    }
+                    for h in effect.handins
+                ],
+            },
+        )
+        outcome = texts.outcome_line(effect.choice, user.name, now, ctx.calendar, effect.note)
+        for item in await tx.outbox.for_step_run(run.id):
+            original = OutMessage.from_payload(item.payload)
+            await notify.edit(tx, item, texts.closed_step_message(original, outcome), now)
+
+    async def _store_handin(
+        self, tx: Tx, process_id: int, run_id: int | None, h: Handin, by: int, now: datetime
+    ) -> int:
+        return await tx.processes.add_handin(
+            process_id=process_id,
+            step_run_id=run_id,
+            kind=h.kind.value,
+            label=h.label,
+            value=h.value,
+            file_name=h.file_name,
+            mime_type=h.mime_type,
+            created_by=by,
+            created_at=now,
+        )
+
+    async def _open(
+        self, tx: Tx, ctx: Context, effect: StepOpened, deadline: SetDeadline | None, now: datetime
+    ) -> None:
+        step = ctx.defn.step(effect.step)
+        due = deadline.due_at if deadline else None
+        plan = plan_for(step, settings_of(ctx.office).reminders, ctx.calendar)
+        run_id = await tx.processes.open_step_run(
+            process_id=ctx.process.id,
+            step=effect.step,
+            visit=effect.visit,
+            role=effect.role,
+            started_at=now,
+            due_at=due,
+            next_alert_at=first_alert(now, due, plan, ctx.calendar),
+            returned_from=effect.returned_from,
+            return_note=effect.note.text if effect.note else None,
+            return_by=effect.note.by if effect.note else None,
+        )
+        await tx.audit.append(
+            "step_opened",
+            now,
+            office_id=ctx.office.id,
+            process_id=ctx.process.id,
+            data={
+                "step": effect.step,
+                "visit": effect.visit,
+                "role": effect.role,
+                "due_at": due.isoformat() if due else None,
+                "returned_from": effect.returned_from,
+            },
+        )
+        run = await tx.processes.step_run(run_id)
+        assert run is not None  # noqa: S101
+        await self.send_step(tx, ctx, run, now)
+
+    async def send_step(
+        self,
+        tx: Tx,
+        ctx: Context,
+        run: StepRun,
+        now: datetime,
+        *,
+        to: Sequence[User] | None = None,
+        banner: Rich | None = None,
+        dedupe: str | None = None,
+    ) -> int:
+        """Send a step run's message, with its buttons, to the people who hold its role now (or to
+        ``to``). Returns how many were queued; tells the admins when nobody holds the role."""
+        people = (
+            list(to)
+            if to is not None
+            else await tx.offices.recipients(ctx.office.id, run.role, ctx.calendar.local_date(now))
+        )
+        if not people:
+            if to is None:
+                label = self.catalog.roles.label(run.role)
+                await notify.to_admins(
+                    tx, texts.nobody_holds_role(ctx.office, ctx.process, label, run.step), now
+                )
+            return 0
+        message = await self.step_message(tx, ctx, run, now, banner=banner)
+        sent = 0
+        for person in people:
+            key = f"{dedupe}:{person.id}" if dedupe else None
+            if await notify.to_user(tx, person, message, now, step_run_id=run.id, dedupe_key=key):
+                sent += 1
+        return sent
+
+    async def step_message(
+        self, tx: Tx, ctx: Context, run: StepRun, now: datetime, *, banner: Rich | None = None
+    ) -> OutMessage:
+        step = ctx.defn.step(run.step)
+        choices = [
+            Button(label=c.label, token=await tx.conversation.step_token(run.id, c.id, now))
+            for c in step.effective_choices
+        ]
+        runs = await tx.processes.step_runs(ctx.process.id)
+        handins = await tx.processes.handins(ctx.process.id)
+        files = [h for h in handins if h.kind == HandinKind.ATTACHMENT][-MAX_FILE_BUTTONS:]
+        step_of = {r.id: r.step for r in runs}
+        file_buttons = []
+        for h in files:
+            where = f"langkah {step_of[h.step_run_id]}" if h.step_run_id in step_of else "awal"
+            label = texts.short(f"📎 {h.label} ({where})", 60)
+            file_buttons.append(
+                Button(label=label, token=await tx.conversation.file_token(h.id, now))
+            )
+        names = await self._names(tx, {r.done_by for r in runs} | {r.return_by for r in runs})
+        view = texts.StepView(
+            office=ctx.office,
+            calendar=ctx.calendar,
+            defn=ctx.defn,
+            roles=self.catalog.roles,
+            process=ctx.process,
+            run=run,
+            earlier=runs,
+            handins=handins,
+            names=names,
+        )
+        return texts.step_message(view, choices, file_buttons, banner=banner)
+
+    async def _names(self, tx: Tx, ids: set[int | None]) -> dict[int, str]:
+        names = {}
+        for user_id in ids:
+            if user_id is not None and (u := await tx.offices.user(user_id)) is not None:
+                names[user_id] = u.name
+        return names
+
+    async def _progress(
+        self, tx: Tx, ctx: Context, effect: NotifyPerson, new: ProcessState, now: datetime
+    ) -> None:
+        starter = await tx.offices.user(effect.user_id)
+        by = await tx.offices.user(effect.by)
+        if starter is None:
+            return
+        closed = await tx.processes.step_run_at(ctx.process.id, ctx.process.visit)
+        message = texts.progress_message(
+            effect.event.value,
+            ctx.process,
+            ctx.defn,
+            self.catalog.roles,
+            step=effect.step,
+            choice=effect.choice,
+            by=by.name if by else "—",
+            now_step=new.current_step,
+            note=closed.note if closed else None,
+        )
+        await notify.to_user(tx, starter, message, now)
+
+    async def _announce(
+        self, tx: Tx, ctx: Context, effect: Announce, user: User, now: datetime
+    ) -> None:
+        step = ctx.defn.step(effect.step)
+        run = await tx.processes.step_run_at(ctx.process.id, ctx.process.visit)
+        stored = [
+            h for h in await tx.processes.handins(ctx.process.id) if run and h.step_run_id == run.id
+        ]
+        message = texts.announcement(
+            ctx.process,
+            ctx.defn,
+            step,
+            user.name,
+            self.catalog.roles.label(step.pelaksana),
+            stored,
+            now,
+            ctx.calendar,
+        )
+        await notify.to_group(tx, ctx.office, message, now)
+        await tx.audit.append(
+            "announced",
+            now,
+            office_id=ctx.office.id,
+            process_id=ctx.process.id,
+            actor_user_id=user.id,
+            data={"step": effect.step, "group_linked": ctx.office.group_chat_id is not None},
+        )
+        if ctx.office.group_chat_id is None:
+            await notify.to_admins(
+                tx, texts.no_group_for_announcement(ctx.office, ctx.process), now
+            )
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    async def open_tasks(self, user: User) -> list[tuple[Context, StepRun]]:
+        """The open steps this person may act on now, in every office they belong to."""
+        now = self.clock.now()
+        found: list[tuple[Context, StepRun]] = []
+        async with self.db.read() as tx:
+            for office in await tx.offices.offices_of(user.id):
+                actor = await self.actor(tx, user, office, now)
+                for process, run in await tx.processes.open_runs_for_roles(office.id, actor.roles):
+                    defn = await self.definition(tx, process.sop_version)
+                    found.append((Context(process, office, defn, self.calendar(office)), run))
+        return found

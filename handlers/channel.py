@@ -1,0 +1,103 @@
+"""The Telegram side of delivery: sends and edits what the outbox holds, and turns Telegram's
+errors into the sender's three kinds (wait, retry, give up)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import Bot, InputFile, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.delivery import PermanentFailure, RetryLater, TemporaryFailure
+from bot.messages import OutMessage, Rich
+from handlers.render import CAPTION_LIMIT, keyboard, reply_markup, to_html
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class TelegramChannel:
+    name = "telegram"
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: str, message: OutMessage) -> str:
+        try:
+            return await self._send(chat_id, message)
+        except TelegramError as exc:
+            raise _classify(exc) from exc
+
+    async def edit(self, chat_id: str, message_ref: str, message: OutMessage) -> None:
+        try:
+            await self.bot.edit_message_text(
+                chat_id=chat_id,
+                message_id=int(message_ref),
+                text=to_html(message.text),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(message),
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return
+            raise _classify(exc) from exc
+        except TelegramError as exc:
+            raise _classify(exc) from exc
+
+    async def _send(self, chat_id: str, message: OutMessage) -> str:
+        attachment = message.attachment
+        if attachment is None:
+            sent = await self.bot.send_message(
+                chat_id=chat_id,
+                text=to_html(message.text),
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply_markup(message),
+                link_preview_options=NO_PREVIEW,
+            )
+            return str(sent.message_id)
+        caption = to_html(message.text) if message.text.spans else None
+        long_caption = caption is not None and len(message.text) > CAPTION_LIMIT - 24
+        if attachment.ref is not None:
+            file: str | InputFile = attachment.ref
+        elif attachment.data is not None:
+            file = InputFile(attachment.data, filename=attachment.name)
+        else:
+            raise PermanentFailure("attachment without a file")
+        kwargs = {
+            "chat_id": chat_id,
+            "caption": None if long_caption else caption,
+            "parse_mode": ParseMode.HTML,
+            "reply_markup": None if long_caption else reply_markup(message),
+        }
+        if attachment.as_photo:
+            sent = await self.bot.send_photo(photo=file, **kwargs)  # type: ignore[arg-type]
+        else:
+            sent = await self.bot.send_document(document=file, **kwargs)  # type: ignore[arg-type]
+        if long_caption:
+            # Telegram limits captions; the text goes in a message of its own after the file.
+            follow = OutMessage(text=Rich(list(message.text.spans)), buttons=message.buttons)
+            return await self._send(chat_id, follow)
+        return str(sent.message_id)
+
+
+def _classify(exc: TelegramError) -> Exception:
+    if isinstance(exc, RetryAfter):
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return RetryLater(seconds, str(exc))
+    if isinstance(exc, Forbidden | InvalidToken | ChatMigrated):
+        return PermanentFailure(str(exc))
+    if isinstance(exc, BadRequest):
+        return PermanentFailure(str(exc))
+    if isinstance(exc, NetworkError):  # includes TimedOut and 5xx answers
+        return TemporaryFailure(str(exc))
+    return TemporaryFailure(str(exc))

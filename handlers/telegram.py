@@ -1,0 +1,265 @@
+"""The Telegram front end: python-telegram-bot's Application, its handlers (which turn updates into
+``bot.events`` and hand them to the dialog), the command menu, and polling or webhook."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram import Chat as TgChat
+from telegram import User as TgUser
+from telegram.constants import ChatMemberStatus
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.events import (
+    AddedToGroup,
+    Answer,
+    Chat,
+    Command,
+    Event,
+    FileIn,
+    FileRef,
+    Person,
+    Press,
+    Text,
+)
+from handlers.channel import TelegramChannel
+
+log = logging.getLogger(__name__)
+
+PRIVATE_COMMANDS = [
+    ("tugas", "Langkah yang menunggu Anda"),
+    ("baru", "Mulai proses SOP baru"),
+    ("proses", "Proses yang sedang berjalan"),
+    ("riwayat", "Riwayat proses: /riwayat N"),
+    ("batal", "Batalkan: /batal N, atau urungkan isian"),
+    ("bantuan", "Daftar perintah"),
+]
+GROUP_COMMANDS = [("grup", "Hubungkan grup ini dengan kantor (admin)")]
+FAILED_PRESS = "Maaf, terjadi gangguan. Coba tekan lagi sebentar lagi."
+
+Handle = Callable[[Event], Awaitable[Answer | None]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    token: str
+    base_url: str
+    base_file_url: str
+
+
+def person_of(user: TgUser) -> Person:
+    return Person(external_id=user.id, name=user.full_name or str(user.id), username=user.username)
+
+
+def chat_of(chat: TgChat) -> Chat:
+    return Chat(id=str(chat.id), is_group=chat.type != TgChat.PRIVATE, title=chat.title)
+
+
+def command_of(message: Message, username: str) -> tuple[str, str] | None:
+    """The command at the start of a message and its arguments; None for another bot's command."""
+    text = message.text or ""
+    entity = next(
+        (e for e in message.entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0), None
+    )
+    if entity is None:
+        return None
+    word = text[1 : entity.length]
+    name, _, target = word.partition("@")
+    if target and target.lower() != username.lower():
+        return None
+    return name.lower(), text[entity.length :].strip()
+
+
+def file_of(message: Message) -> FileRef | None:
+    if message.document is not None:
+        doc = message.document
+        return FileRef(
+            ref=doc.file_id,
+            name=doc.file_name or "berkas",
+            mime_type=doc.mime_type,
+            size=doc.file_size,
+        )
+    if message.photo:
+        photo = message.photo[-1]  # the largest size
+        return FileRef(
+            ref=photo.file_id,
+            name=f"foto-{message.message_id}.jpg",
+            mime_type="image/jpeg",
+            is_photo=True,
+            size=photo.file_size,
+        )
+    return None
+
+
+class TelegramFrontend:
+    """Owns the PTB Application. ``handle`` is the dialog's entry point."""
+
+    def __init__(self, endpoint: Endpoint, handle: Handle) -> None:
+        self.handle = handle
+        self.application: Application = (  # type: ignore[type-arg]
+            ApplicationBuilder()
+            .token(endpoint.token)
+            .base_url(endpoint.base_url)
+            .base_file_url(endpoint.base_file_url)
+            .rate_limiter(AIORateLimiter(max_retries=0))
+            .build()
+        )
+        app = self.application
+        app.add_handler(CallbackQueryHandler(self._on_press))
+        app.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+        app.add_handler(MessageHandler(filters.COMMAND, self._on_command))
+        app.add_handler(MessageHandler(filters.Document.ALL | filters.PHOTO, self._on_file))
+        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._on_text))
+        app.add_handler(
+            MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, self._on_other)
+        )
+        app.add_error_handler(self._on_error)
+        self.channel = TelegramChannel(app.bot)
+
+    @property
+    def username(self) -> str:
+        return str(self.application.bot.username)
+
+    def invite_link(self, token: str) -> str:
+        return f"https://t.me/{self.username}?start={token}"
+
+    async def initialize(self) -> None:
+        """Connect (getMe) without receiving updates yet."""
+        await self.application.initialize()
+
+    async def set_commands(self) -> None:
+        bot = self.application.bot
+        await bot.set_my_commands(
+            [BotCommand(c, d) for c, d in PRIVATE_COMMANDS], scope=BotCommandScopeAllPrivateChats()
+        )
+        await bot.set_my_commands(
+            [BotCommand(c, d) for c, d in GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats()
+        )
+
+    async def start_polling(self, *, poll_timeout: int = 30) -> None:
+        await self.application.start()
+        updater = self.application.updater
+        assert updater is not None  # noqa: S101 - built with an updater
+        await updater.start_polling(
+            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        )
+
+    async def start_webhook(self, *, listen: str, port: int, url: str, secret: str) -> None:
+        await self.application.start()
+        updater = self.application.updater
+        assert updater is not None  # noqa: S101
+        path = url.rstrip("/").rsplit("/", 1)[-1] if url.count("/") > 2 else ""
+        await updater.start_webhook(
+            listen=listen,
+            port=port,
+            url_path=path,
+            webhook_url=url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    # --- handlers --------------------------------------------------------------------------------
+
+    async def _on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        answer: Answer | None = None
+        try:
+            message = query.message
+            chat = (
+                chat_of(message.chat) if message is not None else Chat(id=str(query.from_user.id))
+            )
+            event = Press(
+                person=person_of(query.from_user),
+                chat=chat,
+                token=query.data or "",
+                message_ref=str(message.message_id) if message is not None else None,
+            )
+            answer = await self.handle(event)
+        except Exception:
+            log.exception("handling a button press failed")
+            answer = Answer(FAILED_PRESS, alert=True)
+        finally:
+            # Every press is answered, whatever happened, so the phone stops its spinner.
+            answer = answer or Answer()
+            try:
+                await query.answer(text=answer.text, show_alert=answer.alert)
+            except Exception:  # an expired query must not break the handler
+                log.warning("could not answer a callback query", exc_info=True)
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.from_user is None:
+            return
+        parsed = command_of(message, self.username)
+        if parsed is None:
+            return
+        name, args = parsed
+        await self.handle(Command(person_of(message.from_user), chat_of(message.chat), name, args))
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.from_user is None or message.text is None:
+            return
+        await self.handle(Text(person_of(message.from_user), chat_of(message.chat), message.text))
+
+    async def _on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.from_user is None:
+            return
+        ref = file_of(message)
+        if ref is None:
+            return
+        await self.handle(
+            FileIn(person_of(message.from_user), chat_of(message.chat), ref, message.caption)
+        )
+
+    async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, voice notes, locations...: answered like a text the bot cannot use."""
+        message = update.effective_message
+        if message is None or message.from_user is None:
+            return
+        await self.handle(Text(person_of(message.from_user), chat_of(message.chat), ""))
+
+    async def _on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.my_chat_member
+        if change is None or change.chat.type == TgChat.PRIVATE:
+            return
+        joined = change.new_chat_member.status in (
+            ChatMemberStatus.MEMBER,
+            ChatMemberStatus.ADMINISTRATOR,
+        )
+        was_out = change.old_chat_member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+        if joined and was_out:
+            await self.handle(AddedToGroup(person_of(change.from_user), chat_of(change.chat)))
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("update handling failed", exc_info=context.error)
