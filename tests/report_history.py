@@ -32,6 +32,14 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.office_config import calendar_for
+from bot.reports import (
+    Report,
+    SopFigures,
+    Spread,
+    StepFigures,
+    baku_mutu_working,
+    short_kegiatan,
+)
 from sop.loader import load_catalog
 from sop.models import SopDefinition
 from storage.db import Database
@@ -292,3 +300,78 @@ def minutes(n: float) -> timedelta:
 
 def hours(h: int, m: int = 0) -> timedelta:
     return timedelta(hours=h, minutes=m)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk; fails on anything that is not a PNG."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    assert data[12:16] == b"IHDR", "PNG without IHDR first"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def synthetic_report() -> Report:
+    """A report over all four built-in SOPs, each step timed at a known multiple of its baku mutu
+    (steps without waktu at 25 menit), for the chart and export tests."""
+    catalog = load_catalog()
+    day = hours(8, 30)
+    sops = []
+    for defn in catalog.all():
+        steps = []
+        for i, step in enumerate(defn.steps):
+            baku = baku_mutu_working(step.waktu, day) if step.waktu else None
+            taken = (baku * (0.5 + 0.4 * i)) if baku is not None else minutes(25)
+            steps.append(
+                StepFigures(
+                    number=step.number,
+                    kegiatan=step.kegiatan,
+                    short=short_kegiatan(step.kegiatan),
+                    role=step.pelaksana,
+                    role_label=catalog.roles.label(step.pelaksana),
+                    kind=step.kind,
+                    baku_mutu=step.waktu,
+                    baku_mutu_working=baku,
+                    negative_labels=tuple(
+                        c.label for c in step.effective_choices if not c.positive
+                    ),
+                    runs=3,
+                    answered=3,
+                    open=0,
+                    cancelled=0,
+                    time=Spread.of([taken, taken, taken * 2]),
+                    with_deadline=3 if baku else 0,
+                    within=2 if baku else 0,
+                    late_done=1 if baku else 0,
+                    late_open=0,
+                    sent_back=0,
+                )
+            )
+        sops.append(
+            SopFigures(
+                code=defn.code,
+                name=defn.header.nama,
+                nomor=defn.header.nomor,
+                versions=1,
+                started=3,
+                finished=3,
+                cancelled=0,
+                running=0,
+                total=Spread.of([hours(10)] * 3),
+                normal_time=defn.normal_time,
+                normal_working=baku_mutu_working(defn.normal_time, day),
+                steps_without_time=defn.steps_without_time,
+                steps=tuple(steps),
+            )
+        )
+    return Report(
+        office_code="jambi",
+        office_name="KPU Provinsi Jambi",
+        zone=ZONE,
+        zone_name="WIB",
+        day_length=day,
+        start=date(2026, 1, 1),
+        end=date(2026, 12, 31),
+        now=NOW,
+        sops=tuple(sops),
+        roles=(),
+        processes=(),
+    )
