@@ -65,6 +65,9 @@ class ReportQueries(Repo):
         row = await self._one("SELECT * FROM offices WHERE code = ?", (code,))
         return Office.of(row) if row else None
 
+    async def office_codes(self) -> list[str]:
+        return [str(r[0]) for r in await self._all("SELECT code FROM offices ORDER BY code")]
+
     async def office_by_id(self, office_id: int) -> Office | None:
         row = await self._one("SELECT * FROM offices WHERE id = ?", (office_id,))
         return Office.of(row) if row else None

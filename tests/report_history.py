@@ -26,8 +26,10 @@ SOP C (jambi-konten-medsos; steps 5-7 state no waktu):
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -375,3 +377,16 @@ def synthetic_report() -> Report:
         roles=(),
         processes=(),
     )
+
+
+def history_file(path: Path) -> tuple[Path, History]:
+    """The history in a database file at ``path``, for tests of the synchronous commands."""
+
+    async def make() -> History:
+        db = await Database.open(path)
+        try:
+            return await build_history(db)
+        finally:
+            await db.close()
+
+    return path, asyncio.run(make())

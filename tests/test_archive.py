@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import io
 import re
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,22 +14,39 @@ import pytest
 from pypdf import PdfReader
 
 from bot.archive import ArchiveRecord, ArchiveStep, UnknownProcess, archive_pdf, render_archive
+from bot.clock import FakeClock
+from bot.report_cli import add_audit_export_arguments, cmd_audit_export
 from storage.db import Database
-from tests.report_history import FILE_P1, LINK_P1, NOTE_P1, NOW, History, build_history
+from tests.report_history import (
+    FILE_P1,
+    LINK_P1,
+    NOTE_P1,
+    NOW,
+    History,
+    history_file,
+)
 
 A4 = (595.28, 841.89)
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, History]:
+    """The history is built once per module; each test gets its own copy of the file."""
+    return history_file(tmp_path_factory.mktemp("riwayat") / "riwayat.db")
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "arsip.db")
+async def db(tmp_path: Path, template: tuple[Path, History]) -> AsyncIterator[Database]:
+    path = tmp_path / "arsip.db"
+    shutil.copyfile(template[0], path)
+    database = await Database.open(path)
     yield database
     await database.close()
 
 
 @pytest.fixture
-async def history(db: Database) -> History:
-    return await build_history(db)
+def history(template: tuple[Path, History]) -> History:
+    return template[1]
 
 
 def _read(pdf: bytes) -> tuple[PdfReader, list[str], str]:
@@ -170,3 +189,39 @@ def test_a_long_record_runs_over_numbered_pages() -> None:
     assert "“kutipan” dan ✓" in text
     assert "2 (ke-40)" in text
     assert "Belum ada peristiwa audit tercatat untuk proses ini." in text
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+
+def test_audit_export_writes_the_pdf(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    template: tuple[Path, History],
+) -> None:
+    monkeypatch.setattr("bot.report_cli.SystemClock", lambda: FakeClock(NOW))
+    database, history = tmp_path / "cli.db", template[1]
+    shutil.copyfile(template[0], database)
+    pid = history.processes["P1"]
+    out = tmp_path / "arsip" / f"proses-{pid}.pdf"
+    parser = argparse.ArgumentParser(prog="sopbot")
+    audit = parser.add_subparsers(dest="command").add_parser("audit")
+    add_audit_export_arguments(audit.add_subparsers(dest="audit_command", required=True))
+    args = parser.parse_args(
+        ["audit", "export", str(pid), "--out", str(out), "--database", str(database)]
+    )
+    assert args.func(args) == 0
+    assert f"Rekaman proses #{pid} ditulis ke {out}" in capsys.readouterr().out
+    _, _, text = _read(out.read_bytes())
+    assert f"Proses #{pid}: Konten Natal" in text
+    assert "dicetak Rabu, 30 Des 2026 10.00 WIB" in text  # the (fixed) clock's moment
+    assert cmd_audit_export(999, out, database) == 2
+    assert "Proses #999 tidak ditemukan." in capsys.readouterr().err
+    assert cmd_audit_export("satu", out, database) == 2
+    assert "tulis angka" in capsys.readouterr().err
+    assert cmd_audit_export(pid, out, tmp_path / "tidak-ada.db") == 2
+    blocked = tmp_path / "berkas-biasa"
+    blocked.write_text("bukan folder")
+    assert cmd_audit_export(pid, blocked / "x.pdf", database) == 1
+    assert "Tidak dapat menulis" in capsys.readouterr().err

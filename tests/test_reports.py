@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 
+from bot.clock import FakeClock
+from bot.report_cli import add_report_arguments, cmd_report
 from bot.reports import (
     MAX_SUMMARY,
     PERIOD_KINDS,
@@ -30,22 +35,39 @@ from sop.durations import Duration
 from sop.loader import load_catalog
 from sop.models import SopDefinition
 from storage.db import Database
-from tests.report_history import NOW, PERIOD, History, build_history, hours, minutes, wib
+from tests.report_history import (
+    NOW,
+    PERIOD,
+    History,
+    history_file,
+    hours,
+    minutes,
+    png_size,
+    wib,
+)
 
 D = "kapuas-medsos-jdih"
 C = "jambi-konten-medsos"
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, History]:
+    """The history is built once per module; each test gets its own copy of the file."""
+    return history_file(tmp_path_factory.mktemp("riwayat") / "riwayat.db")
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "laporan.db")
+async def db(tmp_path: Path, template: tuple[Path, History]) -> AsyncIterator[Database]:
+    path = tmp_path / "laporan.db"
+    shutil.copyfile(template[0], path)
+    database = await Database.open(path)
     yield database
     await database.close()
 
 
 @pytest.fixture
-async def history(db: Database) -> History:
-    return await build_history(db)
+def history(template: tuple[Path, History]) -> History:
+    return template[1]
 
 
 @pytest.fixture
@@ -379,3 +401,83 @@ async def test_a_long_summary_is_cut_to_one_message(report: Report) -> None:
     assert "SOP lain: lihat berkas XLSX." in text
     assert "Langkah terbuka per jabatan saat ini:" in text
     assert text.rstrip().endswith("berkas XLSX/CSV.")
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template: tuple[Path, History]
+) -> Path:
+    # Commands run without ``now`` read the clock: make it the history's fixed moment.
+    monkeypatch.setattr("bot.report_cli.SystemClock", lambda: FakeClock(NOW))
+    path = tmp_path / "cli.db"
+    shutil.copyfile(template[0], path)
+    return path
+
+
+def test_report_command_prints_text_and_writes_csv_xlsx_and_chart(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cmd_report("kapuas", "2026-12-01", "2026-12-31", "text", None, database) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Laporan SOP KPU Kabupaten Kapuas\n")
+    assert "Proses: 4 dimulai, 2 selesai, 1 dibatalkan, 1 berjalan" in out
+    assert cmd_report("kapuas", "2026-12-01", "2026-12-31", "csv", None, database) == 0
+    assert capsys.readouterr().out.startswith("Bagian,Kode SOP,Langkah")
+    xlsx, png = tmp_path / "hasil" / "laporan.xlsx", tmp_path / "grafik.png"
+    code = cmd_report(
+        "kapuas", "2026-12-01", "2026-12-31", "xlsx", xlsx, database, chart=png, now=NOW
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert f"ditulis ke {xlsx} (xlsx," in printed
+    assert f"Grafik waktu per langkah ditulis ke {png}" in printed
+    assert load_workbook(xlsx).sheetnames[:3] == ["Ringkasan", "Langkah", "Proses"]
+    assert png_size(png.read_bytes())[0] == 1440
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("tidak-ada", "2026-12-01", "2026-12-31", "text"), "Kode kantor yang ada: kapuas."),
+        (("kapuas", "2026-12-31", "2026-12-01", "text"), "sebelum tanggal awal"),
+        (("kapuas", "31-12-2026", "2026-12-31", "text"), "tulis TTTT-BB-HH"),
+        (("kapuas", "2026-12-01", "2026-12-31", "pdf"), "pakai text, csv atau xlsx"),
+        (("kapuas", "2026-12-01", "2026-12-31", "xlsx"), "Format xlsx perlu --out"),
+    ],
+)
+def test_report_command_refuses_bad_input_with_exit_code_2(
+    database: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: tuple[str, str, str, str],
+    message: str,
+) -> None:
+    assert cmd_report(*args, None, database) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_report_command_without_a_database_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "tidak-ada.db"
+    assert cmd_report("kapuas", "2026-12-01", "2026-12-31", "text", None, missing) == 2
+    assert "tidak ditemukan" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_report_arguments_wire_into_a_parser(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = argparse.ArgumentParser(prog="sopbot")
+    add_report_arguments(parser.add_subparsers(dest="command", required=True))
+    out = tmp_path / "laporan.csv"
+    period = ["--from", "2026-12-01", "--to", "2026-12-31"]
+    files = ["--out", str(out), "--database", str(database)]
+    args = parser.parse_args(["report", "--office", "kapuas", *period, "--format", "csv", *files])
+    assert args.func(args) == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfBagian,")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["report", "--office", "kapuas", "--from", "2026-12-01"])
+    capsys.readouterr()
