@@ -477,11 +477,12 @@ class Dialog:
             return
         async with self.db.read() as tx:
             ctx = await self.workflow.context(tx, int(number))
-            if ctx is None or not await self.may_view(tx, user, ctx.office.id):
-                await self.say_text(ev.chat, f"Proses #{number} tidak ditemukan di kantor Anda.")
-                return
-            events = await tx.audit.for_process(ctx.process.id)
+            visible = ctx is not None and await self.may_view(tx, user, ctx.office.id)
+            events = await tx.audit.for_process(int(number)) if visible else []
             names = await self.workflow._names(tx, {e.actor_user_id for e in events})
+        if ctx is None or not visible:
+            await self.say_text(ev.chat, f"Proses #{number} tidak ditemukan di kantor Anda.")
+            return
         message = timeline_message(
             ctx.process, ctx.defn, self.catalog.roles, ctx.calendar, events, names
         )

@@ -8,6 +8,7 @@ SQLite's write lock. ``Database.read()`` gives a consistent snapshot for queries
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -24,10 +25,16 @@ from storage.offices import Offices
 from storage.outbox import Outbox
 from storage.processes import Processes
 
-__all__ = ["Conflict", "Database", "Tx"]
+__all__ = ["Conflict", "Database", "NestedTransaction", "Tx"]
 
 BUSY_TIMEOUT_MS = 10_000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# Set while a task is inside a transaction or snapshot; a nested one would wait for itself forever.
+_inside: contextvars.ContextVar[Database | None] = contextvars.ContextVar("inside", default=None)
+
+
+class NestedTransaction(RuntimeError):
+    """A transaction or snapshot opened inside another on the same database."""
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -104,27 +111,40 @@ class Database:
         async with self._lock:
             return await self._user_version()
 
+    def _enter(self) -> contextvars.Token[Database | None]:
+        if _inside.get() is self:
+            raise NestedTransaction("a transaction is already open in this task on this database")
+        return _inside.set(self)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """A write transaction; commits on success, rolls back on any exception."""
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield Tx(self._conn)
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
+        mark = self._enter()
+        try:
+            async with self._lock:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield Tx(self._conn)
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+                await self._conn.execute("COMMIT")
+        finally:
+            _inside.reset(mark)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
         """A read-only snapshot (BEGIN DEFERRED ... ROLLBACK)."""
-        async with self._lock:
-            await self._conn.execute("BEGIN")
-            try:
-                yield Tx(self._conn)
-            finally:
-                await self._conn.execute("ROLLBACK")
+        mark = self._enter()
+        try:
+            async with self._lock:
+                await self._conn.execute("BEGIN")
+                try:
+                    yield Tx(self._conn)
+                finally:
+                    await self._conn.execute("ROLLBACK")
+        finally:
+            _inside.reset(mark)
 
 
 def _statements(sql: str) -> list[str]:

@@ -76,6 +76,7 @@ class Harness:
     bot: SopBot | None = None
     catalog: Catalog = field(default_factory=load_catalog)
     admin_ids: list[int] = field(default_factory=lambda: [ADMIN_ID])
+    settings_overrides: dict[str, Any] = field(default_factory=dict)
 
     def settings(self) -> Settings:
         return Settings(
@@ -85,6 +86,7 @@ class Harness:
             telegram_api_base_file_url=self.api.base_file_url,
             database_path=self.path / "sopbot.db",
             admin_telegram_ids=self.admin_ids,
+            **self.settings_overrides,
         )
 
     async def start(self) -> SopBot:
@@ -104,11 +106,15 @@ class Harness:
         await self.stop()
         return await self.start()
 
-    async def import_office(self, code: str) -> None:
+    async def import_office(self, code: str, *, sops: list[str] | None = None) -> None:
         assert self.bot is not None
         assert self.bot.db is not None
-        data = validate_office(office_data(code), f"{code}.yaml", self.catalog)
-        await Admin(self.bot.db, self.catalog, self.clock).import_office(data)
+        assert self.bot.catalog is not None
+        raw = office_data(code)
+        if sops is not None:
+            raw["sops"] = sops
+        data = validate_office(raw, f"{code}.yaml", self.bot.catalog)
+        await Admin(self.bot.db, self.bot.catalog, self.clock).import_office(data)
 
     async def person(self, telegram_id: int, name: str) -> FakeUser:
         """A person who has opened the bot (so it may write to them)."""

@@ -445,3 +445,17 @@ async def test_a_rehashed_forgery_still_breaks_at_the_next_event(tmp_path: Path)
     assert report.broken_id == 3
     assert report.reason is not None
     assert "previous-hash" in report.reason
+
+
+async def test_a_nested_transaction_is_refused_rather_than_waiting_forever(db: Database) -> None:
+    from storage.db import NestedTransaction
+
+    async def nested() -> None:
+        async with db.read(), db.transaction():
+            pass
+
+    with pytest.raises(NestedTransaction):
+        await asyncio.wait_for(nested(), 5)
+    # Other tasks are not affected: each runs its own transactions.
+    async with db.transaction() as tx:
+        await tx.offices.upsert("x", "X", "Asia/Jakarta", {}, T0)

@@ -1,0 +1,225 @@
+"""Every bad input gets a clear message and changes nothing: strangers, the wrong person, stale,
+doubled and forged presses, and a hand-in of the wrong kind."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from datetime import timedelta
+
+from handlers.fakeapi import FakeMessage, FakeUser
+from tests.harness import Harness, is_step, start_process, wait_closed, wait_text
+
+
+async def _state(h: Harness, process: int) -> tuple[str, int | None, int, int]:
+    assert h.bot is not None
+    assert h.bot.db is not None
+    async with h.bot.db.read() as tx:
+        row = await tx.processes.get(process)
+        events = len(await tx.audit.for_process(process))
+    assert row is not None
+    return row.status, row.current_step, row.visit, events
+
+
+async def _kapuas_at_step_1(h: Harness) -> tuple[dict[str, FakeUser], int, FakeMessage]:
+    await h.import_office("kapuas")
+    people = await h.office_people("kapuas")
+    budi = people["kasubbag_hukum_sdm"]
+    mark = budi.mark()
+    process = await start_process(
+        h, budi, h.catalog.definitions["kapuas-medsos-jdih"], "Uji penjagaan"
+    )
+    step1 = await budi.wait_for(is_step(1, 6), since=mark)
+    return people, process, step1
+
+
+async def test_a_stranger_is_told_politely_with_their_id_and_nothing_else(h: Harness) -> None:
+    stranger = h.api.user(5555, "Orang Asing")
+    await stranger.send("/start")
+    told = await stranger.wait_for()
+    assert "belum terdaftar" in told.text
+    assert "5555" in told.text
+    for command in ("/baru", "/tugas", "/proses", "/riwayat 1", "/undang", "halo"):
+        await stranger.send(command)
+    # Ten minutes on, the next message is answered again. Updates are handled in order, so once
+    # that answer is here every message before it has been handled.
+    h.clock.advance(timedelta(minutes=11))
+    await stranger.send("halo lagi")
+    await stranger.wait_for(
+        lambda m: m.message_id != told.message_id and "belum terdaftar" in m.text
+    )
+    assert h.bot is not None
+    assert h.bot.sender is not None
+    await asyncio.wait_for(h.bot.sender.drain(), 5)
+    # Nothing but the same polite answer, and once per ten minutes however much is sent.
+    texts = [m.text for m in stranger.bot_messages]
+    assert all("belum terdaftar" in t and "5555" in t for t in texts)
+    assert len(texts) == 2
+
+
+async def test_a_strangers_press_gets_an_alert_and_changes_nothing(h: Harness) -> None:
+    _, process, step1 = await _kapuas_at_step_1(h)
+    before = await _state(h, process)
+    stranger = h.api.user(5556, "Orang Asing", started=True)
+    answer = await stranger.press(step1, "Selesai")
+    assert answer.show_alert
+    assert answer.text is not None
+    assert "belum terdaftar" in answer.text
+    assert "5556" in answer.text
+    assert await _state(h, process) == before
+
+
+async def test_someone_without_the_role_gets_an_alert_and_changes_nothing(h: Harness) -> None:
+    people, process, step1 = await _kapuas_at_step_1(h)
+    before = await _state(h, process)
+    answer = await people["pengelola_jdih"].press(step1, "Selesai")
+    assert answer.show_alert
+    assert answer.text is not None
+    assert "bukan tugas Anda" in answer.text
+    assert "Kasubbag Hukum & SDM" in answer.text
+    assert await _state(h, process) == before
+
+
+async def test_a_doubled_press_makes_one_transition(h: Harness) -> None:
+    people, process, step1 = await _kapuas_at_step_1(h)
+    budi = people["kasubbag_hukum_sdm"]
+    answers = await asyncio.gather(*(budi.press(step1, "Selesai") for _ in range(5)))
+    texts = sorted(a.text or "" for a in answers)
+    assert texts.count("Tercatat: Selesai") == 1
+    assert texts.count("Sudah diproses.") == 4
+    status, step, visit, _ = await _state(h, process)
+    assert (status, step, visit) == ("running", 2, 2)
+
+
+async def test_a_stale_press_after_the_step_moved_on(h: Harness) -> None:
+    people, process, step1 = await _kapuas_at_step_1(h)
+    budi = people["kasubbag_hukum_sdm"]
+    data = step1.button("Selesai").callback_data
+    assert data is not None
+    mark = budi.mark()
+    await budi.press(step1, "Selesai")
+    await wait_closed(budi, step1.message_id, mark)
+    before = await _state(h, process)
+    answer = await budi.press_data(step1, data)
+    assert answer.text == "Sudah diproses."
+    assert await _state(h, process) == before
+
+
+async def test_forged_callback_data_is_refused(h: Harness) -> None:
+    people, process, step1 = await _kapuas_at_step_1(h)
+    budi = people["kasubbag_hukum_sdm"]
+    before = await _state(h, process)
+    for forged in ("selesai", "step:1:selesai", secrets.token_urlsafe(9), "x" * 64, "' OR 1=1 --"):
+        answer = await budi.press_data(step1, forged)
+        assert answer.text == "Tombol ini tidak berlaku."
+        assert answer.show_alert
+    assert await _state(h, process) == before
+
+
+async def test_a_menu_button_of_another_person_is_refused(h: Harness) -> None:
+    await h.import_office("kapuas")
+    people = await h.office_people("kapuas")
+    budi, ani = people["kasubbag_hukum_sdm"], people["staf_subbagian"]
+    mark = budi.mark()
+    await budi.send("/baru")
+    menu = await budi.wait_for(lambda m: bool(m.buttons), since=mark)
+    answer = await ani.press_data(menu, menu.buttons[0][0].callback_data or "")
+    assert answer.text == "Tombol ini untuk orang lain."
+
+
+async def test_wrong_hand_ins_get_a_clear_message_and_the_step_stays_open(h: Harness) -> None:
+    people, process, step1 = await _kapuas_at_step_1(h)
+    budi, ani, joko = (
+        people["kasubbag_hukum_sdm"],
+        people["staf_subbagian"],
+        people["pengelola_jdih"],
+    )
+    marks = {u.id: u.mark() for u in people.values()}
+    await budi.press(step1, "Selesai")
+    step2 = await ani.wait_for(is_step(2, 6), since=marks[ani.id])
+    await ani.press(step2, "Selesai")
+    step3 = await joko.wait_for(is_step(3, 6), since=marks[joko.id])
+    mark = joko.mark()
+    await joko.press(step3, "Selesai")
+    await wait_text(joko, "Kirim berkas Draf konten media sosial", mark)
+    # Text where a file is asked.
+    mark = joko.mark()
+    await joko.send("drafnya sudah saya kirim lewat WA")
+    refused = await wait_text(joko, "Kirim berkas (dokumen atau foto), bukan teks", mark)
+    assert "⚠️" in refused.text
+    assert (await _state(h, process))[1] == 3
+    # A photo is a file: accepted.
+    mark = joko.mark()
+    await joko.send_photo(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    await wait_text(joko, "Tercatat: Selesai", mark)
+    # On to step 6: a file where a link is asked, then a text that is not a link.
+    step4 = await ani.wait_for(is_step(4, 6), since=marks[ani.id])
+    mark = ani.mark()
+    await ani.press(step4, "Selesai")
+    await wait_text(ani, "Kirim berkas", mark)
+    await ani.send_document(
+        "suntingan.docx",
+        b"PK docx",
+        mime_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    step5 = await budi.wait_for(is_step(5, 6), since=marks[budi.id])
+    await budi.press(step5, "Setuju")
+    step6 = await joko.wait_for(is_step(6, 6), since=marks[joko.id])
+    mark = joko.mark()
+    await joko.press(step6, "Selesai")
+    await wait_text(joko, "Kirim tautan", mark)
+    for wrong in ("sudah diunggah", "jdih.kpu.go.id/konten/1", "ftp://jdih.kpu.go.id/x"):
+        mark = joko.mark()
+        await joko.send(wrong)
+        await wait_text(joko, "⚠️", mark)
+    mark = joko.mark()
+    await joko.send_document("tangkapan.pdf", b"%PDF")
+    await wait_text(joko, "Itu bukan tautan", mark)
+    assert (await _state(h, process))[1] == 6
+    mark = joko.mark()
+    await joko.send("https://www.instagram.com/p/kpukapuas123/")
+    await wait_text(joko, "Tercatat: Selesai", mark)
+    assert (await _state(h, process))[0] == "finished"
+
+
+async def test_a_negative_answer_needs_a_note_and_batal_withdraws_it(h: Harness) -> None:
+    people, process, step1 = await _kapuas_at_step_1(h)
+    budi, ani, joko = (
+        people["kasubbag_hukum_sdm"],
+        people["staf_subbagian"],
+        people["pengelola_jdih"],
+    )
+    marks = {u.id: u.mark() for u in people.values()}
+    await budi.press(step1, "Selesai")
+    await ani.press(await ani.wait_for(is_step(2, 6), since=marks[ani.id]), "Selesai")
+    step3 = await joko.wait_for(is_step(3, 6), since=marks[joko.id])
+    await joko.press(step3, "Selesai")
+    await joko.send_document("draf.pdf", b"%PDF")
+    step4 = await ani.wait_for(is_step(4, 6), since=marks[ani.id])
+    await ani.press(step4, "Selesai")
+    await ani.send_document("suntingan.pdf", b"%PDF")
+    step5 = await budi.wait_for(is_step(5, 6), since=marks[budi.id])
+    before = await _state(h, process)
+    mark = budi.mark()
+    answer = await budi.press(step5, "Tidak Setuju")
+    assert answer.text is not None
+    assert "catatan" in answer.text
+    prompt = await budi.wait_for(lambda m: m.force_reply, since=mark)
+    assert "Staf Subbagian" in prompt.text
+    mark = budi.mark()
+    await budi.send("/batal")
+    await wait_text(budi, "diurungkan", mark)
+    assert await _state(h, process) == before
+    # The step message still has its buttons.
+    assert [b.text for b in step5.buttons[0]] == ["Setuju", "Tidak Setuju"]
+
+
+async def test_a_file_or_text_nobody_asked_for_is_answered_kindly(h: Harness) -> None:
+    people, _, _ = await _kapuas_at_step_1(h)
+    ani = people["staf_subbagian"]
+    mark = ani.mark()
+    await ani.send("selamat pagi")
+    await wait_text(ani, "tidak menunggu pesan", mark)
+    mark = ani.mark()
+    await ani.send_document("x.pdf", b"%PDF")
+    await wait_text(ani, "tidak meminta berkas", mark)
