@@ -124,6 +124,12 @@ def _office_import(args: argparse.Namespace) -> int:
         return 1
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from handlers.demo import main as demo_main
+
+    return demo_main(_settings().log_level)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sopbot", description="Bot SOP kantor KPU di Telegram.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -140,6 +146,10 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="jalankan bot (long polling, atau webhook bila diatur)")
     run.set_defaults(func=_run)
+    demo = sub.add_parser(
+        "demo", help="coba bot tanpa token: satu SOP Kapuas dimainkan di Telegram tiruan"
+    )
+    demo.set_defaults(func=_demo)
 
     office = sub.add_parser("office", help="kantor").add_subparsers(
         dest="office_command", required=True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -103,3 +104,23 @@ def test_console_script_is_installed() -> None:
     done = subprocess.run([exe, "sop", "check"], capture_output=True, text=True, check=False)  # noqa: S603
     assert done.returncode == 0
     assert "kapuas-medsos-jdih" in done.stdout
+
+
+def test_run_without_a_token_stops_with_one_line_saying_how_to_get_one(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    for token in ("", "bukan-token"):
+        env["TELEGRAM_BOT_TOKEN"] = token
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
+            env=env,
+        )
+        assert done.returncode == 2
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1
+        assert "@BotFather" in lines[0]
+        assert ".env" in lines[0]
+        assert "TELEGRAM_BOT_TOKEN" in lines[0]
