@@ -25,6 +25,8 @@ Rules (stated once here, and in the report's own notes for people):
 * A run closed with a negative choice of its step (Ada koreksi, Tidak Setuju) is "sent back". A run
   closed because the process was cancelled under it (``batal``) is neither answered nor timed.
 * Times are taken from answered runs only (open and cancelled runs are counted apart).
+* The per-role "now" figures (steps open, and late, at ``now``) cover every running process of
+  the office, whenever it started; the per-role answered counts cover the cohort.
 * Median: the middle value, the mean of the two middle values for an even count. P90: the
   nearest-rank 90th percentile, the smallest observed value with at least 90% of the values at or
   below it (``sorted[ceil(0.9 n) - 1]``), so it is always a time that really happened.
