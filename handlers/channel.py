@@ -3,7 +3,10 @@ errors into the sender's three kinds (wait, retry, give up)."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # see handlers/telegram.py
 
 from telegram import Bot, InputFile, LinkPreviewOptions
 from telegram.constants import ParseMode

@@ -4,6 +4,11 @@
 from __future__ import annotations
 
 import logging
+import os
+
+# PTB's documented opt-in: time periods such as RetryAfter.retry_after come as timedelta (the
+# coming default) instead of int with a deprecation warning. Set before telegram is imported.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 

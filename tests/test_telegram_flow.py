@@ -203,3 +203,39 @@ async def test_a_running_process_keeps_the_sop_version_it_started_with(
     assert "Baku mutu: 1 hari" in step2.text
     # A process started now runs the new version.
     await start_process(h, budi, h.bot.catalog.definitions["kapuas-medsos-uji"], "Versi baru")  # type: ignore[union-attr]
+
+
+async def test_documents_of_earlier_steps_are_fetched_with_their_buttons(h: Harness) -> None:
+    await h.import_office("kapuas")
+    people = await h.office_people("kapuas")
+    budi, ani, joko = (
+        people["kasubbag_hukum_sdm"],
+        people["staf_subbagian"],
+        people["pengelola_jdih"],
+    )
+    marks = {u.id: u.mark() for u in people.values()}
+    await start_process(h, budi, h.catalog.definitions["kapuas-medsos-jdih"], "Dengan berkas")
+    await budi.press(await budi.wait_for(is_step(1, 6), since=marks[budi.id]), "Selesai")
+    await ani.press(await ani.wait_for(is_step(2, 6), since=marks[ani.id]), "Selesai")
+    await joko.press(await joko.wait_for(is_step(3, 6), since=marks[joko.id]), "Selesai")
+    await wait_text(joko, "Kirim berkas", marks[joko.id])
+    sent = await joko.send_document("draf-konten.pdf", b"%PDF-1.4 isi draf konten")
+    step4 = await ani.wait_for(is_step(4, 6), since=marks[ani.id])
+    label = "📎 Draf konten media sosial (langkah 3)"
+    assert label in step4.button_texts
+    mark = ani.mark()
+    answer = await ani.press(step4, label)
+    assert answer.text == "Berkas dikirim."
+    got = await ani.wait_for(lambda m: m.document is not None, since=mark)
+    assert got.document is not None
+    assert sent.document is not None
+    assert got.document.file_id == sent.document.file_id
+    assert got.document.content == b"%PDF-1.4 isi draf konten"
+    assert "Draf konten media sosial — proses #" in got.text
+    # Someone from another office may not fetch it.
+    await h.import_office("jambi")
+    outsider = (await h.office_people("jambi"))["pengelola_jdih"]
+    refused = await outsider.press_data(step4, step4.button(label).callback_data or "")
+    assert refused.show_alert
+    assert refused.text is not None
+    assert "hanya untuk orang di kantor" in refused.text
