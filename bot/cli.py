@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
+from bot.report_cli import add_audit_export_arguments, add_report_arguments, cmd_sop_png
 from bot.sop_text import catalogue, form
 from sop.loader import SopFileError, load_catalog
 from storage.db import Database
@@ -32,6 +33,8 @@ def _sop_check(args: argparse.Namespace) -> int:
 
 
 def _sop_show(args: argparse.Namespace) -> int:
+    if args.png:
+        return cmd_sop_png(args.code, Path(args.png), list(_settings().sop_dirs))
     try:
         catalog = load_catalog(list(_settings().sop_dirs))
     except SopFileError as exc:
@@ -142,6 +145,7 @@ def parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_sop_check)
     show = sop.add_parser("show", help="tampilkan satu SOP seperti formulirnya")
     show.add_argument("code", help="kode SOP, mis. kapuas-medsos-jdih")
+    show.add_argument("--png", metavar="BERKAS", help="gambar diagram alir SOP ke berkas PNG")
     show.set_defaults(func=_sop_show)
 
     run = sub.add_parser("run", help="jalankan bot (long polling, atau webhook bila diatur)")
@@ -165,6 +169,8 @@ def parser() -> argparse.ArgumentParser:
     verify = audit.add_parser("verify", help="hitung ulang rantai hash jejak audit")
     verify.add_argument("--database", help="berkas basis data (bawaan: DATABASE_PATH)")
     verify.set_defaults(func=_audit_verify)
+    add_audit_export_arguments(audit)
+    add_report_arguments(sub)
     return p
 
 
