@@ -13,12 +13,13 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot import notify
 from bot.clock import Clock
-from bot.messages import OutMessage, Rich
+from bot.messages import Attachment, OutMessage, Rich
 from storage.db import Database
 from storage.outbox import OutboxItem
 
@@ -53,6 +54,9 @@ class Channel(Protocol):
         ...
 
 
+Generator = Callable[[Mapping[str, Any]], Awaitable[Attachment]]
+
+
 class Sender:
     def __init__(
         self,
@@ -60,6 +64,7 @@ class Sender:
         channel: Channel,
         clock: Clock,
         *,
+        generators: Mapping[str, Generator] | None = None,
         concurrency: int = 8,
         backoff_base: float = 1.0,
         backoff_max: float = 60.0,
@@ -72,6 +77,7 @@ class Sender:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.idle_poll = idle_poll
+        self.generators = dict(generators or {})
         self._wake = asyncio.Event()
         self._busy: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -177,8 +183,22 @@ class Sender:
         async with self.db.transaction() as tx:
             await tx.outbox.reschedule(item.id, self.clock.now(), error)
 
+    async def _generated(self, message: OutMessage) -> OutMessage:
+        spec = message.generate
+        if spec is None or message.attachment is not None:
+            return message
+        make = self.generators.get(str(spec.get("kind")))
+        if make is None:
+            raise PermanentFailure(f"no generator for {spec.get('kind')!r}")
+        try:
+            message.attachment = await make(spec)
+        except Exception as exc:
+            log.exception("generating %s failed", spec)
+            raise PermanentFailure(f"generating {spec.get('kind')} failed: {exc}") from exc
+        return message
+
     async def _send(self, item: OutboxItem) -> str | None:
-        message = OutMessage.from_payload(item.payload)
+        message = await self._generated(OutMessage.from_payload(item.payload))
         chat = item.chat_id
         assert chat is not None  # noqa: S101
         if item.kind == "send":

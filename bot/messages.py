@@ -100,6 +100,9 @@ class OutMessage:
     buttons: list[list[Button]] = field(default_factory=list)
     attachment: Attachment | None = None
     reply_prompt: str | None = None  # ask for a typed reply, with this hint in the input field
+    # A file the sender makes when it sends the message (an archive record, a report): queued in
+    # the same transaction as what caused it, built from the database when it goes out.
+    generate: dict[str, Any] | None = None
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text.to_json()}
@@ -116,6 +119,8 @@ class OutMessage:
             }
         if self.reply_prompt is not None:
             payload["reply_prompt"] = self.reply_prompt
+        if self.generate is not None:
+            payload["generate"] = self.generate
         return payload
 
     @classmethod
@@ -138,6 +143,7 @@ class OutMessage:
             buttons=buttons,
             attachment=attachment,
             reply_prompt=payload.get("reply_prompt"),
+            generate=payload.get("generate"),
         )
 
 

@@ -406,6 +406,7 @@ class Workflow:
                 case Announce():
                     await self._announce(tx, ctx, effect, user, now)
                 case ProcessFinished():
+                    await self._send_archive(tx, ctx, now)
                     await tx.audit.append(
                         "process_finished",
                         now,
@@ -414,6 +415,7 @@ class Workflow:
                         actor_user_id=user.id,
                     )
                 case ProcessCancelled():
+                    await self._send_archive(tx, ctx, now)
                     await tx.audit.append(
                         "process_cancelled",
                         now,
@@ -424,6 +426,17 @@ class Workflow:
                     )
                 case _:
                     pass  # deadlines travel with the step runs; asks never come with a change
+
+    async def _send_archive(self, tx: Tx, ctx: Context, now: datetime) -> None:
+        """The SOPs ask for a hardcopy and a softcopy: the starter gets the archive record (PDF),
+        made when it is sent, so it holds the process's final state and audit hash."""
+        starter = await tx.offices.user(ctx.process.started_by)
+        if starter is None:
+            return
+        text = Rich().b(f"Arsip proses #{ctx.process.id}").nl()
+        text.add(f"{ctx.process.title} — rekaman untuk disimpan (softcopy) dan dicetak (hardcopy).")
+        message = OutMessage(text, generate={"kind": "archive", "process": ctx.process.id})
+        await notify.to_user(tx, starter, message, now)
 
     async def _close(
         self, tx: Tx, ctx: Context, effect: StepClosed, user: User, now: datetime

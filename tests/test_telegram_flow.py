@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 import yaml
+from pypdf import PdfReader
 
 from handlers.fakeapi import Faults
 from sop.loader import BUILTIN_DIR
@@ -25,6 +27,21 @@ async def test_sop_d_walked_through_telegram_with_its_announcement(h: Harness) -
     assert news.buttons[0][0].url is not None
     starter = people["kasubbag_hukum_sdm"]
     await starter.wait_for(lambda m: f"Proses #{process}" in m.text and "Proses selesai" in m.text)
+    # The starter gets the archive record to keep: a PDF with the process and its audit hash.
+    archive = await starter.wait_for(
+        lambda m: m.document is not None and m.document.file_name == f"arsip-proses-{process}.pdf"
+    )
+    assert archive.document is not None
+    pdf_text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(archive.document.content)).pages
+    )
+    assert "Konten Hari Pahlawan" in pdf_text
+    assert h.bot is not None
+    assert h.bot.db is not None
+    async with h.bot.db.read() as tx:
+        head = (await tx.audit.for_process(process))[-1]
+    assert head.kind == "process_finished"
+    assert head.hash[:16] in pdf_text.replace("\n", "")
     # Every callback query the bot received was answered.
     assert h.api.unanswered_callback_queries() == []
 
