@@ -35,7 +35,9 @@ class Transcript:
 
     def show(self, name: str, message: FakeMessage, *, edited: bool) -> None:
         self.out(f"   🤖 → {name}" + (" (pesan diperbarui)" if edited else "") + ":")
-        for line in (message.text or "[berkas]").splitlines():
+        if message.document is not None:
+            self.out(f"      [berkas {message.document.file_name}]")
+        for line in (message.text or "").splitlines():
             self.out(f"      {line}")
         labels = message.button_texts
         if labels:
@@ -278,7 +280,12 @@ async def _play(bot: SopBot, api: FakeBotApi, out: Callable[[str], None]) -> Non
     await step(k, kasubbag, 5, "Setuju", lambda: _step(jdih, 6) is not None)
     await step(j, jdih, 6, "Selesai", _found(jdih, lambda m: "Kirim tautan" in m.text))
     link = "https://www.instagram.com/p/jdihkpukapuas-hari-pahlawan/"
-    await send(j, jdih, link, _found(group, lambda m: "📢" in m.text), f"mengirim tautan: {link}")
+    announced = _found(group, lambda m: "📢" in m.text)
+    finished = _found(kasubbag, lambda m: "Proses selesai" in m.text)
+    archived = _found(kasubbag, lambda m: m.document is not None)
+    await send(
+        j, jdih, link, lambda: announced() and finished() and archived(), f"mengirim tautan: {link}"
+    )
     out(
         "\nSelesai: proses berjalan dari langkah 1 sampai 6, dengan satu Tidak Setuju, dan tautannya diumumkan di grup."
     )

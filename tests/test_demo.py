@@ -33,6 +33,7 @@ def test_the_demo_plays_sop_d_with_a_tidak_setuju_and_keeps_the_token_out_of_its
         "Dikembalikan dari langkah 5",
         "📋 Langkah 6 dari 6",
         "Proses selesai",
+        "[berkas arsip-proses-1.pdf]",
         "📢 Konten media sosial telah diunggah",
         "https://www.instagram.com/p/jdihkpukapuas-hari-pahlawan/",
     ):
