@@ -19,6 +19,7 @@ from bot.delivery import Sender
 from bot.dialog import Dialog
 from bot.events import Answer, Event
 from bot.messages import Attachment
+from bot.scheduler import Scheduler
 from bot.workflow import Workflow
 from handlers.telegram import Endpoint, TelegramFrontend
 from sop.loader import Catalog, load_catalog
@@ -35,6 +36,7 @@ class Options:
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     poll_timeout: int = 30
+    safety_sweep: float = 60.0  # seconds between sweeps that catch a clock jump or a lost wake-up
 
 
 class SopBot:
@@ -49,11 +51,16 @@ class SopBot:
         self.workflow: Workflow | None = None
         self.admin: Admin | None = None
         self.dialog: Dialog | None = None
+        self.scheduler: Scheduler | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._rearm: asyncio.Task[None] | None = None
 
     def _wake(self) -> None:
+        """Something was committed: deliver it now, and look again at when the next alert is due."""
         if self.sender is not None:
             self.sender.wake()
+        if self.scheduler is not None and (self._rearm is None or self._rearm.done()):
+            self._rearm = asyncio.create_task(self.scheduler.rearm(), name="rearm")
 
     async def start(self) -> None:
         s = self.settings
@@ -73,7 +80,23 @@ class SopBot:
             backoff_base=self.options.backoff_base,
             backoff_max=self.options.backoff_max,
         )
-        self.workflow = Workflow(self.db, self.catalog, self.clock, on_commit=self._wake)
+        self.workflow = Workflow(
+            self.db,
+            self.catalog,
+            self.clock,
+            always_open=s.working_hours == "24/7",
+            reminder_defaults=s.reminder_defaults(),
+            on_commit=self._wake,
+        )
+        front = self.front
+        self.scheduler = Scheduler(
+            self.db,
+            self.workflow,
+            self.clock,
+            defaults=s.reminder_defaults(),
+            arm=lambda delay: front.wake_after(delay, self._sweep),
+            on_commit=self.sender.wake,
+        )
         self.admin = Admin(
             self.db,
             self.catalog,
@@ -103,6 +126,13 @@ class SopBot:
             log.info(
                 "bot @%s started (webhook on %s:%s)", self.front.username, s.webhook_listen, s.port
             )
+        # Alerts due while the bot was down are acted on now; this also arms the next wake-up.
+        await self.scheduler.tick()
+        self.front.every(self.options.safety_sweep, self._sweep, "sopbot-safety-sweep")
+
+    async def _sweep(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.tick()
 
     async def _archive(self, spec: Mapping[str, Any]) -> Attachment:
         assert self.db is not None  # noqa: S101
@@ -120,6 +150,8 @@ class SopBot:
     async def stop(self) -> None:
         if self.front is not None:
             await self.front.stop()
+        if self._rearm is not None:
+            await asyncio.gather(self._rearm, return_exceptions=True)
         if self.sender is not None:
             await self.sender.stop()
         for task in self._tasks:

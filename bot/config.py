@@ -10,6 +10,9 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.office_config import ReminderSettings
+from sop.durations import Duration
+
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILE_API = "https://api.telegram.org/file/bot"
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,}$")
@@ -46,6 +49,15 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     port: int = Field(default=8443, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "kantor": each office's calendar (office hours, holidays); "24/7": every hour is working time.
+    working_hours: Literal["kantor", "24/7"] = "kantor"
+    # Defaults of the reminder timing, for offices whose file does not set their own.
+    reminder_interval: str | None = None
+    reminder_min_interval: str = "10 menit"
+    reminder_max_interval: str = "1 hari"
+    escalate_factor: int = Field(default=2, ge=1, le=10)
+    escalate_min: str = "1 jam"
+    no_waktu_interval: str = "1 hari"
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod
@@ -62,6 +74,44 @@ class Settings(BaseSettings):
                 if p.strip()
             ]
         return value
+
+    @field_validator("working_hours", mode="before")
+    @classmethod
+    def _hours(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("24/7", "24x7", "always"):
+            return "24/7"
+        if isinstance(value, str) and value.strip().lower() in ("", "kantor", "office"):
+            return "kantor"
+        return value
+
+    @field_validator(
+        "reminder_min_interval", "reminder_max_interval", "escalate_min", "no_waktu_interval"
+    )
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        Duration.parse(value)  # refuses a malformed waktu with its Indonesian message
+        return value
+
+    @field_validator("reminder_interval")
+    @classmethod
+    def _optional_duration(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            Duration.parse(value)
+            return value
+        return None
+
+    def reminder_defaults(self) -> ReminderSettings:
+        """The reminder timing an office gets unless its own file sets it."""
+        return ReminderSettings.model_validate(
+            {
+                "interval": self.reminder_interval,
+                "min_interval": self.reminder_min_interval,
+                "max_interval": self.reminder_max_interval,
+                "escalate_factor": self.escalate_factor,
+                "escalate_min": self.escalate_min,
+                "no_waktu_interval": self.no_waktu_interval,
+            }
+        )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -95,6 +95,16 @@ def settings_of(office: Office) -> OfficeSettings:
     return OfficeSettings.model_validate(office.settings)
 
 
+def reminders_of(office: Office, defaults: ReminderSettings | None = None) -> ReminderSettings:
+    """The office's reminder timing: what its file sets, over the bot-wide defaults."""
+    own = settings_of(office).reminders
+    if defaults is None:
+        return own
+    return ReminderSettings.model_validate(
+        {**defaults.model_dump(), **own.model_dump(exclude_unset=True)}
+    )
+
+
 @lru_cache(maxsize=256)
 def _calendar(timezone: str, calendar_json: str, always_open: bool) -> WorkCalendar:
     raw = json.loads(calendar_json)

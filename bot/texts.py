@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.calendar import WorkCalendar, format_local
+from bot.calendar import WorkCalendar, format_lateness, format_local
 from bot.messages import Button, OutMessage, Rich
 from sop.engine import RejectReason
 from sop.models import Choice, HandinKind, HandinSpec, Kind, RoleBook, SopDefinition, Step
@@ -355,3 +355,58 @@ REJECTED = {
 ALREADY_DONE = "Sudah diproses."
 INVALID_BUTTON = "Tombol ini tidak berlaku."
 NOT_REGISTERED = "Anda belum terdaftar di bot ini."
+
+
+# --- reminders and escalation --------------------------------------------------------------------
+
+
+def lateness(run: StepRun, calendar: WorkCalendar, now: datetime) -> str:
+    """How late a run is, in the office's working time ("1 jam 5 menit")."""
+    if run.due_at is None:
+        return ""
+    late = calendar.working_time_between(run.due_at, now)
+    return format_lateness(late, calendar.nominal_day_length)
+
+
+def reminder_banner(run: StepRun, calendar: WorkCalendar, now: datetime, n: int) -> Rich:
+    text = Rich()
+    if run.due_at is not None:
+        text.b(f"⏰ Pengingat ke-{n}: langkah ini melewati batas waktunya").nl()
+        text.add(f"Batas {when(run.due_at, calendar)} — terlambat {lateness(run, calendar, now)}.")
+    else:
+        text.b(f"⏰ Pengingat ke-{n}: langkah ini belum selesai").nl()
+        text.add(
+            f"Menunggu sejak {when(run.started_at, calendar)} (SOP tidak menetapkan baku mutu)."
+        )
+    return text.nl()
+
+
+def escalation_message(
+    process: ProcessRow,
+    defn: SopDefinition,
+    roles: RoleBook,
+    run: StepRun,
+    holders: Sequence[str],
+    calendar: WorkCalendar,
+    now: datetime,
+    open_button: Button,
+) -> OutMessage:
+    step = defn.step(run.step)
+    text = Rich().b("⚠️ Eskalasi: langkah terlambat").nl()
+    text.b(process_title(process)).nl()
+    text.add(f"SOP {sop_title(defn)}").nl(2)
+    text.field(
+        "Langkah", f"{defn.index(step.number)} dari {len(defn.steps)} — {short(step.kegiatan, 120)}"
+    )
+    who = ", ".join(holders) or "belum ada pemegang peran"
+    text.field("Pemegang", f"{roles.label(run.role)} ({who})")
+    text.field("Sejak", when(run.started_at, calendar))
+    if run.due_at is not None:
+        text.field(
+            "Batas", f"{when(run.due_at, calendar)} — terlambat {lateness(run, calendar, now)}"
+        )
+    else:
+        text.field("Baku mutu", "— (SOP tidak menetapkan waktu)")
+    text.field("Pengingat terkirim", str(run.reminders_sent))
+    text.nl().i("Anda menerima pesan ini sebagai atasan peran tersebut.")
+    return OutMessage(text=text, buttons=[[open_button]])

@@ -17,7 +17,7 @@ from bot import notify, texts
 from bot.calendar import WorkCalendar
 from bot.clock import Clock
 from bot.messages import Button, OutMessage, Rich
-from bot.office_config import calendar_for, settings_of
+from bot.office_config import ReminderSettings, calendar_for, reminders_of, settings_of
 from bot.reminders import first_alert, plan_for
 from sop import engine
 from sop.engine import (
@@ -111,12 +111,14 @@ class Workflow:
         clock: Clock,
         *,
         always_open: bool = False,
+        reminder_defaults: ReminderSettings | None = None,
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self.db = db
         self.catalog = catalog
         self.clock = clock
         self.always_open = always_open
+        self.reminder_defaults = reminder_defaults
         self.on_commit = on_commit
         self._versions: dict[str, SopDefinition] = {}
 
@@ -501,7 +503,7 @@ class Workflow:
     ) -> None:
         step = ctx.defn.step(effect.step)
         due = deadline.due_at if deadline else None
-        plan = plan_for(step, settings_of(ctx.office).reminders, ctx.calendar)
+        plan = plan_for(step, reminders_of(ctx.office, self.reminder_defaults), ctx.calendar)
         run_id = await tx.processes.open_step_run(
             process_id=ctx.process.id,
             step=effect.step,

@@ -60,6 +60,7 @@ PRIVATE_COMMANDS = [
 ]
 GROUP_COMMANDS = [("grup", "Hubungkan grup ini dengan kantor (admin)")]
 FAILED_PRESS = "Maaf, terjadi gangguan. Coba tekan lagi sebentar lagi."
+WAKE_JOB = "sopbot-alerts"
 
 Handle = Callable[[Event], Awaitable[Answer | None]]
 
@@ -146,6 +147,31 @@ class TelegramFrontend:
 
     def invite_link(self, token: str) -> str:
         return f"https://t.me/{self.username}?start={token}"
+
+    def wake_after(self, delay: float, callback: Callable[[], Awaitable[object]]) -> None:
+        """Arm PTB's JobQueue (APScheduler) to call ``callback`` once after ``delay`` seconds; arming
+        again replaces the earlier wake-up. The time itself lives in the database."""
+        queue = self.application.job_queue
+        if queue is None:
+            raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+        for job in queue.get_jobs_by_name(WAKE_JOB):
+            job.schedule_removal()
+
+        async def wake(context: ContextTypes.DEFAULT_TYPE) -> None:
+            await callback()
+
+        queue.run_once(wake, when=delay, name=WAKE_JOB)
+
+    def every(self, seconds: float, callback: Callable[[], Awaitable[object]], name: str) -> None:
+        """Call ``callback`` every ``seconds`` seconds while the bot runs."""
+        queue = self.application.job_queue
+        if queue is None:
+            raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+
+        async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+            await callback()
+
+        queue.run_repeating(tick, interval=seconds, first=seconds, name=name)
 
     async def initialize(self) -> None:
         """Connect (getMe) without receiving updates yet."""

@@ -389,3 +389,57 @@ class Processes(Repo):
             (office_id, year, seq),
         )
         return int(value) if value is not None else None
+
+    # --- alerts (reminders and escalation) ------------------------------------------------------
+
+    async def due_alerts(self, now: datetime, limit: int = 200) -> list[StepRun]:
+        """Open step runs whose next reminder or escalation is due, oldest first. Reads only the
+        partial index of open runs with an alert, so finished processes cost nothing."""
+        rows = await self._all(
+            "SELECT * FROM step_runs WHERE done_at IS NULL AND next_alert_at IS NOT NULL "
+            "AND next_alert_at <= ? ORDER BY next_alert_at, id LIMIT ?",
+            (ts(now), limit),
+        )
+        return [StepRun.of(r) for r in rows]
+
+    async def next_alert_at(self) -> datetime | None:
+        value = await self._scalar(
+            "SELECT MIN(next_alert_at) FROM step_runs WHERE done_at IS NULL "
+            "AND next_alert_at IS NOT NULL"
+        )
+        return from_ts(value) if value else None
+
+    async def record_alert(
+        self,
+        run: StepRun,
+        *,
+        next_alert_at: datetime | None,
+        reminded: bool,
+        escalated_at: datetime | None,
+    ) -> bool:
+        """Move a run's alert on, if nobody did meanwhile (the run is still open and its alert is
+        the one that was read); False when it was not this caller's to move."""
+        changed = await self._update(
+            "UPDATE step_runs SET next_alert_at = ?, reminders_sent = reminders_sent + ?, "
+            "escalated_at = COALESCE(escalated_at, ?) WHERE id = ? AND done_at IS NULL "
+            "AND next_alert_at IS ? AND reminders_sent = ?",
+            (
+                opt_ts(next_alert_at),
+                1 if reminded else 0,
+                opt_ts(escalated_at),
+                run.id,
+                opt_ts(run.next_alert_at),
+                run.reminders_sent,
+            ),
+        )
+        return changed == 1
+
+    async def explain_due_alerts(self, now: datetime) -> list[str]:
+        """The query plan of ``due_alerts`` (to check that it uses its index)."""
+        rows = await self._all(
+            "EXPLAIN QUERY PLAN SELECT * FROM step_runs WHERE done_at IS NULL "
+            "AND next_alert_at IS NOT NULL AND next_alert_at <= ? ORDER BY next_alert_at, id "
+            "LIMIT 200",
+            (ts(now),),
+        )
+        return [str(r["detail"]) for r in rows]

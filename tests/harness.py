@@ -106,13 +106,18 @@ class Harness:
         await self.stop()
         return await self.start()
 
-    async def import_office(self, code: str, *, sops: list[str] | None = None) -> None:
+    async def import_office(
+        self, code: str, *, sops: list[str] | None = None, calendar: dict[str, Any] | None = None
+    ) -> None:
+        """Import a test office; ``calendar`` replaces the 24/7 calendar most tests use."""
         assert self.bot is not None
         assert self.bot.db is not None
         assert self.bot.catalog is not None
         raw = office_data(code)
         if sops is not None:
             raw["sops"] = sops
+        if calendar is not None:
+            raw["calendar"] = calendar
         data = validate_office(raw, f"{code}.yaml", self.bot.catalog)
         await Admin(self.bot.db, self.bot.catalog, self.clock).import_office(data)
 

@@ -1,0 +1,196 @@
+"""Reminders and escalation, acted on when their time comes.
+
+The database is the source of truth: every open step run carries the time of its next alert
+(``next_alert_at``). A sweep takes the runs whose alert is due, decides with ``bot.reminders``,
+and in one transaction queues the reminder (and the escalation), records it in the audit log and
+moves the run's alert on. A reminder's outbox key names the run and the reminder's number, so it
+is queued once even if the bot dies and sweeps again; the run's alert moves only if nobody moved
+it since it was read. Something outside (PTB's JobQueue, see ``handlers.telegram``) wakes the
+sweep at the next alert time; at start the sweep runs once, which re-arms everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+
+from bot import notify, texts
+from bot.clock import Clock
+from bot.messages import Button
+from bot.office_config import ReminderSettings, reminders_of
+from bot.reminders import decide, plan_for
+from bot.workflow import Context, Workflow
+from storage.db import Database, Tx
+from storage.offices import Office, User
+from storage.processes import StepRun
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+class _Moved(Exception):
+    """Someone moved the run's alert (or closed the run) after it was read: leave it to them."""
+
+
+class Scheduler:
+    def __init__(
+        self,
+        db: Database,
+        workflow: Workflow,
+        clock: Clock,
+        *,
+        defaults: ReminderSettings | None = None,
+        arm: Callable[[float], None] = lambda delay: None,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.db = db
+        self.workflow = workflow
+        self.clock = clock
+        self.defaults = defaults or ReminderSettings()
+        self.arm = arm
+        self.on_commit = on_commit
+        self._tick_lock = asyncio.Lock()
+        self.reminded = 0
+        self.escalated = 0
+
+    async def tick(self) -> int:
+        """Act on every alert that is due now; then arm the next wake-up. Returns how many runs
+        were acted on."""
+        async with self._tick_lock:
+            now = self.clock.now()
+            handled = 0
+            while True:
+                async with self.db.read() as tx:
+                    due = await tx.processes.due_alerts(now, limit=BATCH)
+                for run in due:
+                    try:
+                        handled += await self._alert(run, now)
+                    except _Moved:
+                        continue
+                if len(due) < BATCH:
+                    break
+            if handled:
+                self.on_commit()
+            await self.rearm()
+            return handled
+
+    async def rearm(self) -> None:
+        """Ask to be woken at the next alert time in the database."""
+        async with self.db.read() as tx:
+            nxt = await tx.processes.next_alert_at()
+        if nxt is not None:
+            self.arm(max(0.0, (nxt - self.clock.now()).total_seconds()))
+
+    async def _alert(self, seen: StepRun, now: datetime) -> int:
+        async with self.db.transaction() as tx:
+            run = await tx.processes.step_run(seen.id)
+            if (
+                run is None
+                or not run.is_open
+                or run.next_alert_at is None
+                or run.next_alert_at > now
+            ):
+                return 0
+            ctx = await self.workflow.context(tx, run.process_id)
+            if ctx is None:
+                return 0
+            step = ctx.defn.step(run.step)
+            plan = plan_for(step, reminders_of(ctx.office, self.defaults), ctx.calendar)
+            decision = decide(run, plan, ctx.calendar, now)
+            day = ctx.calendar.local_date(now)
+            if decision.remind:
+                await self._remind(tx, ctx, run, now, day)
+            if decision.escalate:
+                await self._escalate(tx, ctx, run, now, day)
+            moved = await tx.processes.record_alert(
+                run,
+                next_alert_at=decision.next_alert_at,
+                reminded=decision.remind,
+                escalated_at=now if decision.escalate else None,
+            )
+            if not moved:
+                raise _Moved
+        return 1
+
+    async def _remind(self, tx: Tx, ctx: Context, run: StepRun, now: datetime, day: date) -> None:
+        n = run.reminders_sent + 1
+        people = await tx.offices.recipients(ctx.office.id, run.role, day)
+        banner = texts.reminder_banner(run, ctx.calendar, now, n)
+        sent = await self.workflow.send_step(
+            tx, ctx, run, now, to=people, banner=banner, dedupe=f"remind:{run.id}:{n}"
+        )
+        await tx.audit.append(
+            "step_reminded",
+            now,
+            office_id=ctx.office.id,
+            process_id=ctx.process.id,
+            data={
+                "step": run.step,
+                "visit": run.visit,
+                "n": n,
+                "to": [p.id for p in people],
+                "late": texts.lateness(run, ctx.calendar, now) or None,
+            },
+        )
+        self.reminded += sent
+
+    async def _escalate(self, tx: Tx, ctx: Context, run: StepRun, now: datetime, day: date) -> None:
+        bosses, via = await self.atasan(tx, ctx.office, run.role, day)
+        holders = [u.name for u in await tx.offices.recipients(ctx.office.id, run.role, day)]
+        for boss in bosses:
+            button = await self._open_button(tx, boss, run, now)
+            message = texts.escalation_message(
+                ctx.process,
+                ctx.defn,
+                self.workflow.catalog.roles,
+                run,
+                holders,
+                ctx.calendar,
+                now,
+                button,
+            )
+            await notify.to_user(tx, boss, message, now, dedupe_key=f"escalate:{run.id}:{boss.id}")
+        label = self.workflow.catalog.roles.label(via) if via else "admin"
+        await tx.audit.append(
+            "step_escalated",
+            now,
+            office_id=ctx.office.id,
+            process_id=ctx.process.id,
+            data={
+                "step": run.step,
+                "visit": run.visit,
+                "role": run.role,
+                "to": label,
+                "users": [b.id for b in bosses],
+            },
+        )
+        self.escalated += 1
+
+    async def _open_button(self, tx: Tx, user: User, run: StepRun, now: datetime) -> Button:
+        token = await tx.conversation.menu_token(
+            "menu", user.id, {"a": "lihat", "run": run.id}, now
+        )
+        return Button(label="Buka langkah", token=token)
+
+    async def atasan(
+        self, tx: Tx, office: Office, role: str, day: date
+    ) -> tuple[list[User], str | None]:
+        """Who a late step of ``role`` escalates to: the holders of its nearest atasan role that
+        has someone in the office (walking up the chain), or the admins when there is none."""
+        roles = self.workflow.catalog.roles
+        seen = {role}
+        level = list(roles.roles[role].atasan) if role in roles else []
+        while level:
+            for boss_role in level:
+                people = await tx.offices.recipients(office.id, boss_role, day)
+                if people:
+                    return people, boss_role
+            following: list[str] = []
+            for boss_role in level:
+                seen.add(boss_role)
+                following += [r for r in roles.roles[boss_role].atasan if r not in seen]
+            level = following
+        return await tx.offices.admins(), None
