@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.clock import Clock
-from bot.office_config import OfficeSettings, calendar_for
+from bot.office_config import OfficeSettings, calendar_for, settings_of
 from sop.loader import Catalog
 from storage.db import Database, Tx
 from storage.offices import Invite, Office, User
@@ -362,6 +362,60 @@ class Admin:
                 },
             )
         return holding
+
+    # --- the office calendar ---------------------------------------------------------------------
+
+    async def change_calendar(
+        self,
+        by: User,
+        office_id: int,
+        *,
+        closed: list[date] | None = None,
+        working: list[date] | None = None,
+        remove: list[date] | None = None,
+    ) -> Office:
+        """Add extra closed dates or extra working dates to an office's calendar, or remove them.
+        A date moved from one list to the other leaves the first. Raises ValueError (with an
+        Indonesian message) when the result is not a valid calendar."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            office = await tx.offices.get(office_id)
+            if office is None:
+                raise ValueError("kantor tidak ditemukan")
+            settings = settings_of(office)
+            calendar = dict(settings.calendar)
+            closed_dates = {date.fromisoformat(str(d)) for d in calendar.get("closed_dates", [])}
+            working_raw = calendar.get("working_dates", {})
+            if isinstance(working_raw, list):
+                working_raw = dict.fromkeys(working_raw)
+            working_dates = {date.fromisoformat(str(d)): h for d, h in working_raw.items()}
+            for d in closed or []:
+                working_dates.pop(d, None)
+                closed_dates.add(d)
+            for d in working or []:
+                closed_dates.discard(d)
+                working_dates.setdefault(d, None)
+            for d in remove or []:
+                closed_dates.discard(d)
+                working_dates.pop(d, None)
+            calendar["closed_dates"] = sorted(d.isoformat() for d in closed_dates)
+            calendar["working_dates"] = {d.isoformat(): h for d, h in sorted(working_dates.items())}
+            updated = OfficeSettings.model_validate({**settings.to_json(), "calendar": calendar})
+            await tx.offices.update_settings(office.id, updated.to_json(), now)
+            await tx.audit.append(
+                "calendar_changed",
+                now,
+                office_id=office.id,
+                actor_user_id=by.id,
+                data={
+                    "closed": [d.isoformat() for d in closed or []],
+                    "working": [d.isoformat() for d in working or []],
+                    "removed": [d.isoformat() for d in remove or []],
+                },
+            )
+            changed = await tx.offices.get(office.id)
+        assert changed is not None  # noqa: S101
+        return changed
 
     # --- the office group ------------------------------------------------------------------------
 

@@ -59,3 +59,23 @@ def test_webhook_needs_a_secret_and_https() -> None:
         "https://bot.kpu.go.id/hook",
         "abc_DEF-1",
     )
+
+
+def test_working_hours_and_reminder_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKING_HOURS", "24/7")
+    monkeypatch.setenv("REMINDER_MIN_INTERVAL", "30 menit")
+    monkeypatch.setenv("ESCALATE_MIN", "2 jam")
+    s = Settings(_env_file=None)
+    assert s.working_hours == "24/7"
+    defaults = s.reminder_defaults()
+    assert str(defaults.min_interval) == "30 menit"
+    assert str(defaults.escalate_min) == "120 menit"
+    monkeypatch.setenv("NO_WAKTU_INTERVAL", "dua hari")
+    with pytest.raises(ValueError, match="tidak dikenali"):
+        Settings(_env_file=None)
+
+
+def test_every_setting_is_in_env_example() -> None:
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    for name in Settings.model_fields:
+        assert f"\n{name.upper()}=" in example, name
