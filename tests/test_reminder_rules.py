@@ -69,10 +69,9 @@ def test_an_sop_step_overrides_the_office_which_overrides_the_defaults() -> None
     merged = reminders_of(office, defaults)
     assert merged.interval == Duration(minutes=30)  # the office's own
     assert merged.escalate_min == Duration(minutes=120)  # the bot-wide default
-    own = step("kapuas-medsos-jdih", 1).model_copy(
-        update={"reminder": {"interval": Duration(minutes=45)}}
+    own = Step.model_validate(
+        {**step("kapuas-medsos-jdih", 1).model_dump(), "reminder": {"interval": "45 menit"}}
     )
-    own = Step.model_validate(own.model_dump())
     assert plan_for(own, merged, CAL).interval == Duration(minutes=45)
 
 
