@@ -19,6 +19,7 @@ from bot.delivery import Sender
 from bot.dialog import Dialog
 from bot.events import Answer, Event
 from bot.messages import Attachment
+from bot.report_dialog import file_generators
 from bot.scheduler import Scheduler
 from bot.workflow import Workflow
 from handlers.telegram import Endpoint, TelegramFrontend
@@ -76,7 +77,10 @@ class SopBot:
             self.db,
             self.front.channel,
             self.clock,
-            generators={"archive": self._archive},
+            generators={
+                "archive": self._archive,
+                **file_generators(self.db, self.catalog, self.clock),
+            },
             backoff_base=self.options.backoff_base,
             backoff_max=self.options.backoff_max,
         )

@@ -30,6 +30,7 @@ from bot.events import (
     Text,
 )
 from bot.messages import Attachment, Button, OutMessage, Rich
+from bot.report_dialog import ReportDialog
 from bot.timeline import timeline_message
 from bot.workflow import Done, NeedsInput, NeedsNote, Outcome, Refused, Workflow
 from sop.engine import MAX_TITLE
@@ -50,6 +51,8 @@ HELP = (
     "/baru — mulai proses SOP baru\n"
     "/proses — proses yang sedang berjalan di kantor Anda\n"
     "/riwayat N — riwayat proses nomor N\n"
+    "/sop — daftar SOP kantor Anda dan diagram alirnya\n"
+    "/laporan — laporan waktu kerja SOP per periode (admin, Sekretaris, Kabag)\n"
     "/batal N — batalkan proses nomor N (pemulai atau admin)\n"
     "/batal — urungkan catatan atau isian yang sedang diminta\n"
     "/bantuan — daftar ini\n\n"
@@ -115,6 +118,7 @@ class Dialog:
         self.catalog = workflow.catalog
         self.on_commit = on_commit
         self.admin_dialog = AdminDialog(self, admin, invite_link)
+        self.report_dialog = ReportDialog(self)
 
     # --- entry ----------------------------------------------------------------------------------
 
@@ -200,6 +204,8 @@ class Dialog:
             "proses": self._running,
             "riwayat": self._history,
             "batal": self._cancel,
+            "laporan": self.report_dialog.report,
+            "sop": self.report_dialog.sops,
             "undang": self.admin_dialog.invite,
             "pengguna": self.admin_dialog.people,
             "plh": self.admin_dialog.standin,
@@ -487,6 +493,7 @@ class Dialog:
             ctx.process, ctx.defn, self.catalog.roles, ctx.calendar, events, names
         )
         await self.say(ev.chat, message)
+        await self.report_dialog.after_history(ev.chat, user, ctx)
 
     # --- /batal ----------------------------------------------------------------------------------
 
@@ -557,6 +564,8 @@ class Dialog:
             case "nomor":
                 await self._pending_value(ev.chat, user, str(payload["value"]), None)
                 return Answer("Nomor dipakai.")
+        if self.report_dialog.handles(action):
+            return await self.report_dialog.menu(Spot(ev.chat, ev.message_ref), user, payload)
         return await self.admin_dialog.menu(Spot(ev.chat, ev.message_ref), user, payload)
 
     async def _press_step(self, ev: Press, user: User, token: ButtonToken) -> Answer:

@@ -55,6 +55,8 @@ PRIVATE_COMMANDS = [
     ("baru", "Mulai proses SOP baru"),
     ("proses", "Proses yang sedang berjalan"),
     ("riwayat", "Riwayat proses: /riwayat N"),
+    ("sop", "Daftar SOP dan diagram alirnya"),
+    ("laporan", "Laporan waktu kerja SOP (pimpinan)"),
     ("batal", "Batalkan: /batal N, atau urungkan isian"),
     ("bantuan", "Daftar perintah"),
 ]

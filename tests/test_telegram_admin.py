@@ -79,6 +79,8 @@ async def test_the_command_menu_is_set_in_indonesian(h: Harness) -> None:
         "baru",
         "proses",
         "riwayat",
+        "sop",
+        "laporan",
         "batal",
         "bantuan",
     ]
