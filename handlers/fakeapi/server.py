@@ -1477,13 +1477,16 @@ class FakeBotApi:
         *,
         timeout: float = 5.0,  # noqa: ASYNC109 - a test helper's deadline, not an I/O timeout
         answered: bool = True,
+        after: int = 0,
     ) -> ApiCall:
         """The first call of `method` matching `predicate`, waiting for it; with
-        `answered=False` calls still in flight (a waiting long poll) count too."""
+        `answered=False` calls still in flight (a waiting long poll) count too. `after` skips the
+        first calls of the log (pass `len(api.calls)` taken before the action waited on), so a
+        long log is not searched again on every call."""
         name = method.lower()
 
         def find() -> ApiCall | None:
-            for call in self.calls:
+            for call in self.calls[after:]:
                 if (
                     call.method.lower() == name
                     and (call.done or not answered)
