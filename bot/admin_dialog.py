@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import texts
 from bot.admin import Admin
-from bot.calendar import format_date
+from bot.calendar import CalendarSettings, Weekday, format_date
 from bot.events import AddedToGroup, Answer, Chat, Command, FileRef
 from bot.messages import OutMessage, Rich
+from bot.office_config import calendar_for, settings_of
 from storage.offices import Office, User
 
 if TYPE_CHECKING:
@@ -25,6 +26,24 @@ _DATE = r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})"
 _RANGE = re.compile(
     rf"^\s*{_DATE}\s*(?:s\.?\s*d\.?|sampai|-|–|hingga)\s*{_DATE}\s*$", re.IGNORECASE
 )
+
+
+def _one_date(text: str) -> tuple[date, date] | None:
+    match = re.match(rf"^\s*{_DATE}\s*$", text)
+    if match is None:
+        return None
+    d, m, y = (int(g) for g in match.groups())
+    try:
+        day = date(y, m, d)
+    except ValueError:
+        return None
+    return day, day
+
+
+def _week(settings: CalendarSettings) -> list[tuple[Weekday, str]]:
+    return [
+        (day, str(settings.hours[day]) if settings.hours.get(day) else "libur") for day in Weekday
+    ]
 
 
 def parse_range(text: str) -> tuple[date, date] | None:
@@ -66,15 +85,17 @@ class AdminDialog:
             return await tx.offices.get(office_id)
 
     async def _office_roles(self, office: Office) -> list[str]:
-        """The roles the office's SOPs name: who can be invited or stood in for."""
+        """The roles that matter in an office: those its SOPs name (lanes and starters) and those
+        who read its reports (the Sekretaris, whom late steps escalate to in the end). Who can be
+        invited or stood in for."""
         async with self.d.db.read() as tx:
             codes = await tx.offices.sops(office.id)
-        keys: set[str] = set()
+        keys: set[str] = set(settings_of(office).report_roles)
         for code in codes:
             defn = self.d.catalog.get(code)
             if defn is not None:
                 keys |= set(defn.lanes) | set(defn.starters)
-        return sorted(keys, key=self.roles.label)
+        return sorted((k for k in keys if k in self.d.catalog.roles), key=self.roles.label)
 
     async def _choose_office(self, chat: Chat, user: User, action: str, title: str) -> None:
         offices = await self._offices()
@@ -115,6 +136,12 @@ class AdminDialog:
             await self.d.say_text(ev.chat, ADMIN_ONLY)
             return
         await self._choose_office(ev.chat, user, "plh_kantor", "Tetapkan Plh")
+
+    async def calendar(self, ev: Command, user: User) -> None:
+        if not user.is_admin:
+            await self.d.say_text(ev.chat, ADMIN_ONLY)
+            return
+        await self._choose_office(ev.chat, user, "kal_kantor", "Kalender kerja")
 
     async def group_in_private(self, ev: Command, user: User) -> None:
         await self.d.say_text(
@@ -226,6 +253,26 @@ class AdminDialog:
                 return Answer("Tulis rentang tanggalnya.")
             case "plh_absen":
                 return await self._save_standin(at.chat, user, office, p)
+            case "kal_kantor":
+                await self._calendar(at, user, office)
+                return Answer()
+            case "kal_tambah":
+                kind = str(p["jenis"])
+                await self.d.expect(user, "kalender", {"office": office.id, "jenis": kind})
+                what = "hari libur kantor" if kind == "libur" else "hari kerja tambahan"
+                prompt = Rich().add(
+                    f"Tulis tanggal {what}, misalnya 28-11-2026, atau rentang 24-12-2026 s.d. 26-12-2026."
+                )
+                prompt.nl().i("Kirim /batal untuk mengurungkan.")
+                await self.d.say(at.chat, OutMessage(prompt, reply_prompt="28-11-2026"))
+                return Answer("Tulis tanggalnya.")
+            case "kal_hapus_menu":
+                return await self._calendar_remove_menu(at, user, office)
+            case "kal_hapus":
+                day = date.fromisoformat(str(p["tanggal"]))
+                await self.admin.change_calendar(user, office.id, remove=[day])
+                await self._calendar(at, user, office.id)
+                return Answer(f"{format_date(day)} dihapus dari kalender.")
         return Answer(texts.INVALID_BUTTON, alert=True)
 
     async def _invite_roles(self, at: Spot, user: User, office: Office) -> Answer:
@@ -435,6 +482,9 @@ class AdminDialog:
         text: str,
         file: FileRef | None,
     ) -> None:
+        if kind == "kalender":
+            await self._calendar_dates(chat, user, state, text)
+            return
         if kind != "plh_tanggal":
             await self.d.forget(user)
             return
@@ -506,6 +556,132 @@ class AdminDialog:
                 "dikirim kepada Anda selama masa itu.",
             )
         return Answer("Plh ditetapkan.")
+
+    # --- the office calendar ---------------------------------------------------------------------
+
+    async def _calendar(self, at: Spot, user: User, office: Office | int) -> None:
+        if isinstance(office, int):
+            found = await self._office(office)
+            if found is None:
+                return
+            office = found
+        cal = calendar_for(office)
+        settings = CalendarSettings.model_validate(
+            {**settings_of(office).calendar, "timezone": office.timezone}
+        )
+        today = cal.local_date(self.d.clock.now())
+        text = Rich().b(f"Kalender kerja — {office.name} ({cal.zone_name})").nl()
+        if settings.always_open:
+            text.add("Setiap jam adalah jam kerja (24/7).").nl()
+        else:
+            hours = "; ".join(f"{day.label} {hours_text}" for day, hours_text in _week(settings))
+            text.field("Jam kerja", hours)
+            text.field(
+                "Libur nasional dan cuti bersama",
+                "diikuti" if settings.national_holidays else "tidak diikuti",
+            )
+        closed = [d for d in settings.closed_dates if d >= today]
+        working = [d for d in sorted(settings.working_dates) if d >= today]
+        text.field(
+            "Hari libur kantor tambahan",
+            ", ".join(format_date(d, weekday=True) for d in closed) or "—",
+        )
+        text.field(
+            "Hari kerja tambahan", ", ".join(format_date(d, weekday=True) for d in working) or "—"
+        )
+        coming = []
+        for offset in range(60):
+            day = today + timedelta(days=offset)
+            name = cal.holiday_name(day)
+            if name and day not in settings.working_dates:
+                coming.append(f"{format_date(day, weekday=True)} — {name}")
+        if coming:
+            text.nl().b("Libur nasional 60 hari ke depan:").nl()
+            for line in coming[:10]:
+                text.add(f"• {line}").nl()
+        buttons = [
+            [
+                await self.d.menu_button(
+                    user,
+                    "➕ Hari libur kantor",
+                    {"a": "kal_tambah", "office": office.id, "jenis": "libur"},
+                )
+            ],
+            [
+                await self.d.menu_button(
+                    user,
+                    "➕ Hari kerja tambahan",
+                    {"a": "kal_tambah", "office": office.id, "jenis": "kerja"},
+                )
+            ],
+        ]
+        if closed or working:
+            buttons.append(
+                [
+                    await self.d.menu_button(
+                        user, "➖ Hapus tanggal", {"a": "kal_hapus_menu", "office": office.id}
+                    )
+                ]
+            )
+        await self.d.replace(at.chat, at.message_ref, OutMessage(text, buttons))
+
+    async def _calendar_remove_menu(self, at: Spot, user: User, office: Office) -> Answer:
+        settings = CalendarSettings.model_validate(
+            {**settings_of(office).calendar, "timezone": office.timezone}
+        )
+        days = sorted(set(settings.closed_dates) | set(settings.working_dates))
+        buttons = [
+            [
+                await self.d.menu_button(
+                    user,
+                    f"Hapus {format_date(d, weekday=True)}",
+                    {"a": "kal_hapus", "office": office.id, "tanggal": d.isoformat()},
+                )
+            ]
+            for d in days[-20:]
+        ]
+        buttons.append(
+            [await self.d.menu_button(user, "⬅️ Kembali", {"a": "kal_kantor", "office": office.id})]
+        )
+        await self.d.replace(
+            at.chat, at.message_ref, OutMessage(Rich().add("Tanggal mana yang dihapus?"), buttons)
+        )
+        return Answer()
+
+    async def _calendar_dates(
+        self, chat: Chat, user: User, state: dict[str, Any], text: str
+    ) -> None:
+        period = parse_range(text) or _one_date(text)
+        if period is None:
+            await self.d.say_text(
+                chat,
+                "Tanggal tidak dikenali. Tulis misalnya 28-11-2026, atau 24-12-2026 s.d. 26-12-2026.",
+            )
+            return
+        start, end = period
+        if (end - start).days > 366:
+            await self.d.say_text(chat, "Rentang paling panjang satu tahun. Tulis lagi tanggalnya.")
+            return
+        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        office_id = int(state["office"])
+        closing = state["jenis"] == "libur"
+        try:
+            office = await self.admin.change_calendar(
+                user, office_id, closed=days if closing else None, working=None if closing else days
+            )
+        except ValueError as exc:
+            await self.d.say_text(chat, f"Kalender tidak diubah: {exc}")
+            return
+        await self.d.forget(user)
+        what = "hari libur kantor" if closing else "hari kerja tambahan"
+        listed = (
+            format_date(start) if start == end else f"{format_date(start)} s.d. {format_date(end)}"
+        )
+        await self.d.say_text(
+            chat,
+            f"Tercatat: {listed} menjadi {what} di {office.name}. Batas waktu langkah yang dibuka sesudah ini memakainya.",
+        )
+        await self._calendar(Spot(chat, None), user, office)
 
     async def _link(self, at: Spot, user: User, p: dict[str, Any]) -> Answer:
         if not user.is_admin:

@@ -42,6 +42,10 @@ class PermanentFailure(Exception):
     """Never going to work: the chat is gone, the bot is blocked, the request is refused."""
 
 
+class GenerationFailed(PermanentFailure):
+    """The file a message was to carry could not be made."""
+
+
 class Channel(Protocol):
     name: str
 
@@ -96,8 +100,9 @@ class Sender:
             self._wake.clear()
             started = await self.pass_once()
             if started == 0:
+                idle = await self._idle_wait()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=await self._idle_wait())
+                    await asyncio.wait_for(self._wake.wait(), timeout=idle)
 
     async def stop(self) -> None:
         self._stopping = True
@@ -164,7 +169,7 @@ class Sender:
                         await asyncio.sleep(self._backoff(attempt))
                         continue
                     except PermanentFailure as exc:
-                        await self._fail(item, str(exc))
+                        await self._fail(item, str(exc), unmade=isinstance(exc, GenerationFailed))
                         return
                     async with self.db.transaction() as tx:
                         await tx.outbox.mark_sent(item.id, ref, self.clock.now())
@@ -194,7 +199,7 @@ class Sender:
             message.attachment = await make(spec)
         except Exception as exc:
             log.exception("generating %s failed", spec)
-            raise PermanentFailure(f"generating {spec.get('kind')} failed: {exc}") from exc
+            raise GenerationFailed(f"generating {spec.get('kind')} failed: {exc}") from exc
         return message
 
     async def _send(self, item: OutboxItem) -> str | None:
@@ -215,7 +220,7 @@ class Sender:
         await self.channel.edit(chat, str(ref), message)
         return str(ref)
 
-    async def _fail(self, item: OutboxItem, error: str) -> None:
+    async def _fail(self, item: OutboxItem, error: str, *, unmade: bool = False) -> None:
         log.error("delivery of outbox #%s failed for good: %s", item.id, error)
         now = self.clock.now()
         async with self.db.transaction() as tx:
@@ -224,16 +229,18 @@ class Sender:
                 return
             user = await tx.offices.user(item.user_id)
             name = user.name if user else f"pengguna #{item.user_id}"
-            text = (
-                Rich()
-                .b("Pesan tidak terkirim")
-                .nl()
-                .add(
+            if unmade:
+                body = (
+                    f"Berkas untuk {name} gagal dibuat, jadi pesannya tidak dikirim. Kesalahannya "
+                    "tercatat di log bot; prosesnya sendiri tidak terpengaruh."
+                )
+            else:
+                body = (
                     f"Pesan bot untuk {name} tidak dapat dikirim (mungkin bot diblokir atau belum "
                     "dimulai). Minta yang bersangkutan membuka bot dan menekan Mulai; langkahnya "
                     "tetap tercatat dan dapat dibuka lagi lewat /tugas."
                 )
-            )
+            text = Rich().b("Pesan tidak terkirim").nl().add(body)
             day = (now + timedelta(hours=7)).date().isoformat()
             for admin in await tx.offices.admins():
                 if admin.id == item.user_id:

@@ -64,6 +64,7 @@ ADMIN_HELP = (
     "/undang — buat tautan undangan untuk satu peran di satu kantor\n"
     "/pengguna — daftar orang dan perannya; tambah/cabut peran, nonaktifkan\n"
     "/plh — tetapkan Plh (pengganti) sebuah peran untuk rentang tanggal\n"
+    "/kalender — hari libur kantor dan hari kerja tambahan\n"
     "/grup — kirim di grup kantor untuk menghubungkannya dengan kantor"
 )
 
@@ -210,6 +211,7 @@ class Dialog:
             "pengguna": self.admin_dialog.people,
             "plh": self.admin_dialog.standin,
             "grup": self.admin_dialog.group_in_private,
+            "kalender": self.admin_dialog.calendar,
         }
         handler = handlers.get(ev.name)
         if handler is None:
@@ -297,6 +299,36 @@ class Dialog:
             await self.workflow.send_step(tx, ctx, run, now, to=[user])
         self.on_commit()
         return Answer("Pesan langkah dikirim ulang.")
+
+    async def _view_step(self, press: Press, user: User, run_id: int) -> Answer:
+        """Show a step to someone following it (an atasan after an escalation): its message as
+        its actor sees it, with the choice buttons only for those who hold the step's role."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            run = await tx.processes.step_run(run_id)
+            ctx = await self.workflow.context(tx, run.process_id) if run is not None else None
+            if run is None or ctx is None:
+                return Answer(texts.INVALID_BUTTON, alert=True)
+            if not await self.may_view(tx, user, ctx.office.id):
+                return Answer("Langkah ini hanya untuk orang di kantor prosesnya.", alert=True)
+            if not run.is_open:
+                return Answer(
+                    f"Langkah ini sudah selesai. Lihat /riwayat {ctx.process.id}.", alert=True
+                )
+            actor = await self.workflow.actor(tx, user, ctx.office, now)
+            banner = None
+            if run.role not in actor.roles:
+                banner = (
+                    Rich().i("Dilihat sebagai atasan: tombolnya hanya untuk pemegang peran.").nl()
+                )
+            message = await self.workflow.step_message(tx, ctx, run, now, banner=banner)
+            if run.role in actor.roles:
+                await notify.to_user(tx, user, message, now, step_run_id=run.id)
+            else:
+                message.buttons = message.buttons[1:]  # keep the document buttons, drop the choices
+                await notify.to_chat(tx, press.chat.id, message, now)
+        self.on_commit()
+        return Answer("Pesan langkah dikirim.")
 
     # --- /baru -----------------------------------------------------------------------------------
 
@@ -564,6 +596,8 @@ class Dialog:
             case "nomor":
                 await self._pending_value(ev.chat, user, str(payload["value"]), None)
                 return Answer("Nomor dipakai.")
+            case "lihat":
+                return await self._view_step(ev, user, int(payload["run"]))
         if self.report_dialog.handles(action):
             return await self.report_dialog.menu(Spot(ev.chat, ev.message_ref), user, payload)
         return await self.admin_dialog.menu(Spot(ev.chat, ev.message_ref), user, payload)

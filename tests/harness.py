@@ -60,6 +60,11 @@ def office_data(code: str) -> dict[str, Any]:
         "timezone": "Asia/Jakarta",
         "sops": sops,
         "agenda_template": template,
+        # As the example office files say: a kabupaten has no Kabag, its Kasubbag reads reports.
+        "report_roles": [
+            "sekretaris",
+            "kabag_teknis_hukum" if code == "jambi" else "kasubbag_hukum_sdm",
+        ],
         "calendar": {"always_open": True},
         "people": [
             {"telegram_id": base + i, "name": name, "roles": [role]}

@@ -4,7 +4,7 @@ hours: Senin-Kamis 07.30-16.00, Jumat 07.30-16.30."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -180,10 +180,10 @@ async def test_a_plh_is_reminded_instead_of_the_absent_holder(h: Harness) -> Non
         office.id,
         hilda_user.id,
         "staf_subbagian",
-        datetime(2026, 11, 18).date(),
-        datetime(2026, 11, 20).date(),
+        date(2026, 11, 18),
+        date(2026, 11, 20),
         ani_user.id,
-    )  # noqa: DTZ001
+    )
     del admin
     h.clock.set(wib(17, 8, 5))  # Tuesday: Ani is in
     await _tick(h)
@@ -278,3 +278,58 @@ async def test_the_deadline_lookup_reads_its_index(h: Harness) -> None:
         plan = " ".join(await tx.processes.explain_due_alerts(wib(16, 8, 0)))
     assert "step_runs_alerts" in plan
     assert "SCAN step_runs" not in plan
+
+
+async def test_the_atasan_opens_the_escalated_step_from_the_escalation(h: Harness) -> None:
+    people = await _setup(h)
+    budi, hilda = people["kasubbag_hukum_sdm"], people["sekretaris"]
+    process, _ = await _started(h, budi, "Dibuka atasan")
+    h.clock.set(wib(16, 9, 11))
+    await _tick(h)
+    (escalation,) = [m for m in hilda.bot_messages if "Eskalasi" in m.text]
+    mark = hilda.mark()
+    answer = await hilda.press(escalation, "Buka langkah")
+    assert answer.text == "Pesan langkah dikirim."
+    view = await hilda.wait_for(lambda m: "Langkah 1 dari 6" in m.text, since=mark)
+    assert f"#{process}" in view.text
+    assert "Dilihat sebagai atasan" in view.text
+    assert "Selesai" not in view.button_texts  # the choice is the role holder's, not the atasan's
+    # Once the step is done the button says so.
+    await budi.press(_reminders(budi, process)[0], "Selesai")
+    answer = await hilda.press(escalation, "Buka langkah")
+    assert answer.text is not None
+    assert "sudah selesai" in answer.text
+
+
+async def test_an_admin_adds_an_extra_working_saturday_from_chat(h: Harness) -> None:
+    people = await _setup(h)
+    budi = people["kasubbag_hukum_sdm"]
+    admin = await h.person(9001, "Admin Kantor")
+    mark = admin.mark()
+    await admin.send("/kalender")
+    shown = await wait_text(admin, "Kalender kerja — KPU Kabupaten Kapuas (WIB)", mark)
+    assert "Senin 07.30-16.00" in shown.text
+    assert "Jumat 07.30-16.30" in shown.text
+    assert "Cuti Bersama Hari Raya Natal" in shown.text
+    mark = admin.mark()
+    await admin.press(shown, "➕ Hari kerja tambahan")
+    await admin.wait_for(lambda m: m.force_reply, since=mark)
+    mark = admin.mark()
+    await admin.send("21-11-2026")
+    await wait_text(admin, "Tercatat: 21 Nov 2026 menjadi hari kerja tambahan", mark)
+    updated = await wait_text(admin, "Hari kerja tambahan: Sabtu, 21 Nov 2026", mark)
+    assert "➖ Hapus tanggal" in updated.button_texts
+    h.clock.set(wib(21, 9, 0))  # that Saturday
+    process, step1 = await _started(h, budi, "Sabtu kerja")
+    assert "batas Sabtu, 21 Nov 2026 09.10 WIB" in step1.text
+    # A date that is not a date is refused and changes nothing.
+    mark = admin.mark()
+    await admin.send("/kalender")
+    shown = await wait_text(admin, "Kalender kerja", mark)
+    mark = admin.mark()
+    await admin.press(shown, "➕ Hari libur kantor")
+    await admin.wait_for(lambda m: m.force_reply, since=mark)
+    mark = admin.mark()
+    await admin.send("31-02-2026")
+    await wait_text(admin, "Tanggal tidak dikenali", mark)
+    assert process > 0

@@ -253,3 +253,15 @@ async def test_a_step_whose_role_nobody_holds_is_reported_to_the_admins(h: Harne
     assert f"#{process}" in told.text
     assert "Staf Subbagian" in told.text
     assert len(data_path_people) == 4
+
+
+async def test_roles_offered_include_the_atasan_and_report_readers(h: Harness) -> None:
+    await h.import_office("kapuas")
+    admin = await _admin(h)
+    mark = admin.mark()
+    await admin.send("/undang")
+    menu = await admin.wait_for(lambda m: "Pilih peran" in m.text, since=mark)
+    # SOP D's lanes, plus the Sekretaris: the Kasubbag's atasan and a reader of the reports.
+    assert sorted(menu.button_texts) == sorted(
+        ["Kasubbag Hukum & SDM", "Staf Subbagian", "Pengelola JDIH", "Sekretaris"]
+    )
