@@ -9,7 +9,7 @@ title) is kept in the database, so a restart loses nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -99,6 +99,11 @@ def _handin_of(d: dict[str, Any]) -> Handin:
         file_name=d.get("file_name"),
         mime_type=d.get("mime"),
     )
+
+
+def _first_missing(specs: Sequence[HandinSpec], given: Sequence[Handin]) -> HandinSpec | None:
+    """The first required hand-in that nothing given answers yet."""
+    return next((s for s in specs if not s.optional and not any(h.matches(s) for h in given)), None)
 
 
 class Dialog:
@@ -392,14 +397,7 @@ class Dialog:
         if defn is None:
             return
         given = [_handin_of(h) for h in state["handins"]]
-        missing = next(
-            (
-                s
-                for s in defn.start_handin
-                if not s.optional and not any(h.matches(s) for h in given)
-            ),
-            None,
-        )
+        missing = _first_missing(defn.start_handin, given)
         if missing is not None:
             await self.say(chat, texts.handin_prompt(missing, step=None, problem=problem))
             return
@@ -422,14 +420,7 @@ class Dialog:
         if defn is None:
             return
         given = [_handin_of(h) for h in state["handins"]]
-        missing = next(
-            (
-                s
-                for s in defn.start_handin
-                if not s.optional and not any(h.matches(s) for h in given)
-            ),
-            None,
-        )
+        missing = _first_missing(defn.start_handin, given)
         label = missing.label if missing is not None else "Dokumen pendukung"
         given.append(Handin(HandinKind.ATTACHMENT, label, file.ref, file.name, file.mime_type))
         state = {**state, "handins": [_handin_json(h) for h in given]}
@@ -517,7 +508,7 @@ class Dialog:
             ctx = await self.workflow.context(tx, int(number))
             visible = ctx is not None and await self.may_view(tx, user, ctx.office.id)
             events = await tx.audit.for_process(int(number)) if visible else []
-            names = await self.workflow._names(tx, {e.actor_user_id for e in events})
+            names = await self.workflow.names(tx, {e.actor_user_id for e in events})
         if ctx is None or not visible:
             await self.say_text(ev.chat, f"Proses #{number} tidak ditemukan di kantor Anda.")
             return

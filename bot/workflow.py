@@ -585,7 +585,7 @@ class Workflow:
             file_buttons.append(
                 Button(label=label, token=await tx.conversation.file_token(h.id, now))
             )
-        names = await self._names(tx, {r.done_by for r in runs} | {r.return_by for r in runs})
+        names = await self.names(tx, {r.done_by for r in runs} | {r.return_by for r in runs})
         view = texts.StepView(
             office=ctx.office,
             calendar=ctx.calendar,
@@ -599,7 +599,8 @@ class Workflow:
         )
         return texts.step_message(view, choices, file_buttons, banner=banner)
 
-    async def _names(self, tx: Tx, ids: set[int | None]) -> dict[int, str]:
+    async def names(self, tx: Tx, ids: set[int | None]) -> dict[int, str]:
+        """The names of the given users, by id."""
         names = {}
         for user_id in ids:
             if user_id is not None and (u := await tx.offices.user(user_id)) is not None:
