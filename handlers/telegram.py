@@ -134,11 +134,16 @@ class TelegramFrontend:
         app = self.application
         app.add_handler(CallbackQueryHandler(self._on_press))
         app.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
-        app.add_handler(MessageHandler(filters.COMMAND, self._on_command))
-        app.add_handler(MessageHandler(filters.Document.ALL | filters.PHOTO, self._on_file))
-        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._on_text))
+        # New messages only: an edited message (a typo fixed in a note already taken) must not
+        # count as a second answer.
+        new = filters.UpdateType.MESSAGE
+        app.add_handler(MessageHandler(new & filters.COMMAND, self._on_command))
+        app.add_handler(MessageHandler(new & (filters.Document.ALL | filters.PHOTO), self._on_file))
+        app.add_handler(MessageHandler(new & filters.TEXT & ~filters.COMMAND, self._on_text))
         app.add_handler(
-            MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, self._on_other)
+            MessageHandler(
+                new & filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, self._on_other
+            )
         )
         app.add_error_handler(self._on_error)
         self.channel = TelegramChannel(app.bot)
