@@ -18,6 +18,7 @@ or network is needed and every Indonesian character (and "—", "✓") prints.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -416,4 +417,5 @@ async def archive_pdf(
     defn = definition_from_json(rows.version_content, f"SOP versi {rows.process.sop_version[:12]}")
     cal = calendar_for(rows.office)
     record = archive_record(rows, defn, cal, now, roles or builtin_roles())
-    return render_archive(record)
+    # Laying out a PDF takes tens of milliseconds: off the event loop, so the bot keeps answering.
+    return await asyncio.to_thread(render_archive, record)

@@ -177,6 +177,7 @@ class Workflow:
         handins: Sequence[Handin] = (),
     ) -> Outcome:
         now = self.clock.now()
+        title = " ".join(title.split())
         async with self.db.transaction() as tx:
             user = await tx.offices.user(user_id)
             office = await tx.offices.get(office_id)
@@ -202,7 +203,7 @@ class Workflow:
                 office_id=office.id,
                 sop_code=defn.code,
                 sop_version=defn.version,
-                title=" ".join(title.split()),
+                title=title,
                 started_by=user.id,
                 current_step=first,
                 visit=t.state.visit,
