@@ -1,0 +1,337 @@
+"""Walking SOP D through the bot the way people do when the bot or Telegram falters, and the checks
+of what such a run must leave behind.
+
+A person whose press gets no answer presses again; one whose prompt does not come presses again to
+get it; what to do next is decided by the process's stored state, not by the messages seen. So a
+walk goes on through lost presses, lost answers, lost messages and restarts of the bot, and stops
+only when the process is finished (or its deadline passes, which fails the test).
+
+The checks take what a run left behind (the database, the fake's chats, how often the bot was
+killed) and state what the design guarantees. They are a list so a check for reminders joins it
+once reminders exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.messages import OutMessage
+from bot.texts import ALREADY_DONE
+from handlers.fakeapi import FakeBotApi, FakeMessage, FakeUser
+from sop import engine
+from sop.engine import Action, Actor, ProcessState, Status
+from sop.handins import Handin
+from sop.loader import Catalog
+from sop.models import HandinKind, SopDefinition
+from storage.db import Database
+from storage.outbox import OutboxItem
+
+SOP_D = "kapuas-medsos-jdih"
+NOTE = "Caption belum menyebut nomor keputusan."
+# (step, visit) -> the answer given; step 5's first visit says Tidak Setuju, so step 4 comes again.
+EXPECTED = [
+    (1, "selesai"),
+    (2, "selesai"),
+    (3, "selesai"),
+    (4, "selesai"),
+    (5, "tidak_setuju"),
+    (4, "selesai"),
+    (5, "setuju"),
+    (6, "selesai"),
+]
+LABEL = {"selesai": "Selesai", "setuju": "Setuju", "tidak_setuju": "Tidak Setuju"}
+
+
+@dataclass
+class Walker:
+    """Walks processes of SOP D to their end; ``acked`` are the transitions the bot confirmed."""
+
+    api: FakeBotApi
+    db: Database
+    defn: SopDefinition
+    people: dict[str, FakeUser]  # role -> person
+    patience: float = 3.0  # seconds to wait for an answer before trying again
+    acked: set[tuple[int, int, str]] = field(default_factory=set)  # (process, visit, choice)
+    retries: int = 0
+    busy: dict[int, asyncio.Lock] = field(default_factory=dict)  # a person does one thing at once
+
+    async def state(self, process: int) -> tuple[str, int | None, int]:
+        async with self.db.read() as tx:
+            row = await tx.processes.get(process)
+        assert row is not None
+        return row.status, row.current_step, row.visit
+
+    async def walk(self, process: int, *, within: float = 60.0) -> None:
+        deadline = time.monotonic() + within
+        while True:
+            status, step, visit = await self.state(process)
+            if status != "running":
+                assert status == "finished", (process, status)
+                return
+            assert step is not None
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"process #{process} still at step {step} (visit {visit})")
+            person = self.people[self.defn.step(step).pelaksana]
+            async with self.busy.setdefault(person.id, asyncio.Lock()):
+                done = await self._act(process, step, visit)
+            if not done:
+                self.retries += 1
+                await asyncio.sleep(0.1)
+
+    def _step_message(self, user: FakeUser, process: int, step: int) -> FakeMessage | None:
+        index = self.defn.index(step)
+        head = f"Langkah {index} dari {len(self.defn.steps)}"
+        for message in reversed(user.bot_messages):
+            if f"Proses #{process} " in message.text and head in message.text and message.buttons:
+                return message
+        return None
+
+    async def _act(self, process: int, step: int, visit: int) -> bool:
+        """One attempt at the current step; True when the bot confirmed it."""
+        if await self.state(process) != ("running", step, visit):
+            return True  # someone's earlier attempt went through meanwhile
+        choice = EXPECTED[visit - 1][1]
+        assert EXPECTED[visit - 1][0] == step, (process, step, visit)
+        user = self.people[self.defn.step(step).pelaksana]
+        message = self._step_message(user, process, step)
+        if message is None:
+            return False  # not delivered yet
+        mark = user.mark()
+        try:
+            answer = await user.press(message, LABEL[choice], timeout=self.patience)
+        except TimeoutError:
+            return False  # the press or its answer was lost
+        text = answer.text or ""
+        if text.startswith("Tercatat"):
+            self.acked.add((process, visit, choice))
+            return True
+        if text == ALREADY_DONE:
+            return False  # a press the bot had already taken
+        step_def = self.defn.step(step)
+        chosen = step_def.choice(choice)
+        assert chosen is not None
+        if chosen.needs_note:
+            return await self._reply(process, visit, choice, user, mark, None, NOTE)
+        spec = step_def.handin[0]
+        value = (
+            f"https://www.instagram.com/p/kpukapuas-{process}/"
+            if spec.kind is HandinKind.LINK
+            else None
+        )
+        return await self._reply(process, visit, choice, user, mark, spec.label, value)
+
+    async def _reply(
+        self,
+        process: int,
+        visit: int,
+        choice: str,
+        user: FakeUser,
+        since: Any,
+        prompt: str | None,
+        text: str | None,
+    ) -> bool:
+        """Answer the prompt the bot sent (a note when ``prompt`` is None: the message that asks
+        for a reply; else the hand-in it names) and wait for "Tercatat"."""
+
+        def asked(m: FakeMessage) -> bool:
+            return m.force_reply if prompt is None else prompt in m.text
+
+        try:
+            await user.wait_for(asked, since=since, timeout=self.patience)
+        except TimeoutError:
+            return False
+        mark = user.mark()
+        if text is None:
+            await user.send_document(f"draf-{process}-{visit}.pdf", b"%PDF-1.4 draf")
+        else:
+            await user.send(text)
+        try:
+            await user.wait_for(lambda m: "Tercatat" in m.text, since=mark, timeout=self.patience)
+        except TimeoutError:
+            return False
+        self.acked.add((process, visit, choice))
+        return True
+
+
+# --- what a run must leave behind ----------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """What a faulty run left: its database, the fake's chats, and how often the bot was killed."""
+
+    db: Database
+    api: FakeBotApi
+    catalog: Catalog
+    processes: list[int]
+    chats: list[int]  # every chat the bot may write to
+    kills: int = 0
+    acked: set[tuple[int, int, str]] = field(default_factory=set)
+    repeats: int = 0  # messages sent twice, found by the checks
+
+
+Check = Callable[[Run], Awaitable[None]]
+
+
+async def replay(db: Database, catalog: Catalog, process: int) -> None:
+    """Every stored transition of a process is one the engine allows, from its start to its
+    stored state: each closed step run replayed through ``sop.engine.apply`` with who did it (and
+    the roles they held), its note and hand-ins, lands on the next step run and, at the end, on
+    the process's stored status, step and visit."""
+    async with db.read() as tx:
+        row = await tx.processes.get(process)
+        assert row is not None
+        office = await tx.offices.get(row.office_id)
+        assert office is not None
+        runs = await tx.processes.step_runs(process)
+        handins = await tx.processes.handins(process)
+        content = await tx.processes.version_content(row.sop_version)
+        assert content is not None
+        actors: dict[int, Actor] = {}
+        for run in runs:
+            if run.done_by is not None and run.done_by not in actors:
+                user = await tx.offices.user(run.done_by)
+                assert user is not None
+                roles = frozenset(h.role for h in await tx.offices.holdings_of(user.id))
+                actors[user.id] = Actor(user.id, roles, is_admin=user.is_admin)
+    from sop.loader import definition_from_json
+
+    defn = definition_from_json(content)
+    state = ProcessState(Status.RUNNING, defn.first.number, 1, row.started_by, row.started_at)
+    assert [r.visit for r in runs] == list(range(1, len(runs) + 1)), runs
+    for run in runs:
+        assert (state.current_step, state.visit) == (run.step, run.visit), (process, run)
+        if run.done_at is None:
+            break
+        assert run.outcome is not None
+        assert run.done_by is not None
+        given = tuple(
+            Handin(HandinKind(h.kind), h.label, h.value, h.file_name, h.mime_type)
+            for h in handins
+            if h.step_run_id == run.id
+        )
+        action = Action(run.outcome, run.step, run.visit, note=run.note, handins=given)
+        t = engine.apply(defn, state, actors[run.done_by], action, run.done_at)
+        assert t.changed, (process, run)
+        state = t.state
+    assert (state.status.value, state.current_step, state.visit) == (
+        row.status,
+        row.current_step,
+        row.visit,
+    ), (process, state, row)
+
+
+async def every_process_walked_as_the_engine_allows(run: Run) -> None:
+    for process in run.processes:
+        await replay(run.db, run.catalog, process)
+
+
+async def every_process_finished_once(run: Run) -> None:
+    """The walk each process took is SOP D's with its one Tidak Setuju, every step run closed once
+    and written once to the audit chain, which is whole."""
+    async with run.db.read() as tx:
+        for process in run.processes:
+            row = await tx.processes.get(process)
+            assert row is not None
+            assert row.status == "finished", row
+            runs = await tx.processes.step_runs(process)
+            assert [(r.step, r.outcome) for r in runs] == EXPECTED, (process, runs)
+            events = await tx.audit.for_process(process)
+            kinds = [e.kind for e in events]
+            assert kinds.count("process_started") == 1
+            assert kinds.count("process_finished") == 1
+            closed = [(e.data["step"], e.data["visit"]) for e in events if e.kind == "step_closed"]
+            opened = [(e.data["step"], e.data["visit"]) for e in events if e.kind == "step_opened"]
+            assert closed == [(r.step, r.visit) for r in runs], (process, closed)
+            assert opened == closed, (process, opened)
+        chain = await tx.audit.verify()
+    assert chain.ok, chain
+
+
+async def every_acknowledged_transition_is_stored(run: Run) -> None:
+    """What the bot told a person was recorded ("Tercatat") is in the database."""
+    async with run.db.read() as tx:
+        for process, visit, choice in run.acked:
+            stored = await tx.processes.step_run_at(process, visit)
+            assert stored is not None
+            assert stored.outcome == choice, (process, visit, stored)
+
+
+async def sent_rows(db: Database, chats: list[int]) -> dict[int, list[OutboxItem]]:
+    async with db.read() as tx:
+        counts = await tx.outbox.counts()
+        rows = {chat: await tx.outbox.for_chat(str(chat)) for chat in chats}
+    assert sum(len(r) for r in rows.values()) == sum(counts.values()), (
+        "outbox rows outside the known chats",
+        counts,
+    )
+    return rows
+
+
+async def every_message_delivered(run: Run) -> None:
+    """Every outbox row was delivered: none pending, failed or waiting."""
+    async with run.db.read() as tx:
+        counts = await tx.outbox.counts()
+    assert set(counts) == {"sent"}, counts
+
+
+def original_text(message: FakeMessage) -> str:
+    return message.edit_history[0].text if message.edit_history else message.text
+
+
+def payload_text(item: OutboxItem) -> str:
+    return OutMessage.from_payload(item.payload).text.plain().strip()
+
+
+async def chats_hold_the_outbox_in_order(run: Run) -> None:
+    """Each chat shows the outbox's messages in the outbox's order, each with its text. A message
+    the chat shows that no row points at is a repeat: the bot was killed after Telegram took the
+    message and before the sender marked it sent, so it was sent again after the restart (at
+    least once delivery). Repeats come right before the copy a row points at (nothing else of
+    that chat is sent while one is pending), and a kill leaves at most one per chat (only a
+    chat's first pending message is ever in flight), so a chat has at most as many as there
+    were kills."""
+    rows = await sent_rows(run.db, run.chats)
+    for chat in run.chats:
+        sends = [r for r in rows[chat] if r.kind == "send"]
+        refs = [int(r.message_ref or 0) for r in sends]
+        assert refs == sorted(refs), (chat, "order", refs)
+        assert len(set(refs)) == len(refs), (chat, "two rows, one message", refs)
+        shown = run.api.user(chat, "x") if chat > 0 else run.api.group(chat, "x")
+        messages = {m.message_id: m for m in shown.bot_messages}
+        for item, ref in zip(sends, refs, strict=True):
+            assert ref in messages, (chat, item.id, ref)
+            assert original_text(messages[ref]) == payload_text(item), (chat, item.id)
+        ordered = sorted(messages.values(), key=lambda m: m.message_id)
+        repeats: list[FakeMessage] = []  # since the last message a row points at
+        count = 0
+        for message in ordered:
+            if message.message_id not in refs:
+                repeats.append(message)
+                count += 1
+                continue
+            for repeat in repeats:
+                assert repeat.text == original_text(message), (chat, repeat, message)
+            repeats = []
+        assert not repeats, (chat, "messages after the last one a row points at", repeats)
+        assert count <= run.kills, (chat, count, run.kills)
+        run.repeats += count
+
+
+CHECKS: list[Check] = [
+    every_process_finished_once,
+    every_process_walked_as_the_engine_allows,
+    every_acknowledged_transition_is_stored,
+    every_message_delivered,
+    chats_hold_the_outbox_in_order,
+    # no reminder went out twice: joins here with the reminder scheduler
+]
+
+
+async def check_all(run: Run) -> None:
+    for check in CHECKS:
+        await check(run)

@@ -1,0 +1,390 @@
+"""The bot under faults: killed with SIGKILL at random moments and started again, a fifth of
+Telegram's calls failing, fifty presses of one button at once, and errors that could leak the
+token. Whole SOP D processes run through the real bot against the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.clock import FakeClock
+from handlers.fakeapi import FakeBotApi, FakeUser, Faults
+from sop.loader import load_catalog
+from storage.db import Database
+from tests.fault_walk import EXPECTED, SOP_D, Run, Walker, check_all, payload_text
+from tests.harness import ADMIN_ID, T0, TOKEN, Harness, is_step, office_data, start_process
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUP_ID = -1001000000620
+SECRET = TOKEN.split(":", 1)[1]  # the part of the token that must never be shown
+
+
+# --- the bot as its own process ------------------------------------------------------------------
+
+
+class BotProcess:
+    """``python -m bot run`` configured through the environment, against the fake in this test;
+    each start logs to a file of its own."""
+
+    def __init__(self, api: FakeBotApi, folder: Path, *, log_level: str = "INFO") -> None:
+        self.api = api
+        self.folder = folder
+        self.database = folder / "sopbot.db"
+        self.log_level = log_level
+        self.process: asyncio.subprocess.Process | None = None
+        self.logs: list[Path] = []
+
+    def env(self, token: str = TOKEN) -> dict[str, str]:
+        return {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": token,
+            "TELEGRAM_API_BASE_URL": self.api.base_url,
+            "TELEGRAM_API_BASE_FILE_URL": self.api.base_file_url,
+            "DATABASE_PATH": str(self.database),
+            "ADMIN_TELEGRAM_IDS": str(ADMIN_ID),
+            "LOG_LEVEL": self.log_level,
+            "PYTHONPATH": str(ROOT),
+        }
+
+    async def import_office(self, data: dict[str, Any]) -> None:
+        office = self.folder / "kantor.yaml"
+        office.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "office",
+            "import",
+            str(office),
+            "--database",
+            str(self.database),
+            env=self.env(),
+            cwd=self.folder,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await child.communicate()
+        assert child.returncode == 0, out.decode()
+
+    async def start(self) -> None:
+        """Start and wait until it polls (its first getUpdates)."""
+        assert self.process is None
+        mark = len(self.api.calls)
+        log = self.folder / f"bot-{len(self.logs) + 1}.log"
+        self.logs.append(log)
+        with log.open("wb") as out:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                env=self.env(),
+                cwd=self.folder,
+                stdout=out,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        await self.api.wait_for_call("getUpdates", answered=False, after=mark, timeout=30)
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+        self.process = None
+
+    async def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.process.wait(), 15)
+        finally:
+            if self.process.returncode is None:
+                self.process.kill()
+                await self.process.wait()
+            self.process = None
+
+    def log_text(self) -> str:
+        return "\n".join(log.read_text(encoding="utf-8", errors="replace") for log in self.logs)
+
+
+def kapuas_with_group() -> dict[str, Any]:
+    data = office_data("kapuas")
+    data["group_chat_id"] = GROUP_ID
+    return data
+
+
+async def people_of(api: FakeBotApi, data: dict[str, Any]) -> dict[str, FakeUser]:
+    """The office's people, who have all opened the bot, and its group with the bot in it."""
+    admin = api.user(ADMIN_ID, "Admin Kantor", started=True)
+    await api.group(GROUP_ID, "KPU Kapuas").add_bot(by=admin)
+    return {
+        p["roles"][0]: api.user(p["telegram_id"], p["name"], started=True) for p in data["people"]
+    }
+
+
+async def closed(db: Database, processes: list[int]) -> int:
+    """How many step runs of these processes are closed (transitions stored)."""
+    count = 0
+    async with db.read() as tx:
+        for process in processes:
+            count += sum(1 for r in await tx.processes.step_runs(process) if r.done_at is not None)
+    return count
+
+
+async def wait_delivered(db: Database, within: float = 30.0) -> None:
+    """Until the outbox has nothing left to send."""
+    deadline = time.monotonic() + within
+    while True:
+        async with db.read() as tx:
+            counts = await tx.outbox.counts()
+        if not counts.get("pending"):
+            return
+        assert time.monotonic() < deadline, counts
+        await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi(TOKEN) as fake:
+        yield fake
+
+
+# --- SIGKILL -------------------------------------------------------------------------------------
+
+
+KILLS = 6
+PROCESSES = 3
+
+
+async def test_the_bot_killed_at_random_moments_loses_no_transition_and_no_message(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """SOP D processes are walked to their end while the bot process is killed with SIGKILL at
+    random moments (seeded) and started again each time.
+
+    What the design guarantees, and so what is checked: every transition the bot confirmed is
+    stored, and every stored transition is one the engine allows, once in the audit chain; every
+    message that was due is delivered (the outbox holds nothing unsent), in order within its chat.
+    Delivery is at least once, not exactly once: the sender marks a message sent after Telegram
+    answers, so a kill between the answer and the mark sends that message again after the
+    restart. That repeat is accepted: it comes right before its copy, and a kill leaves at most
+    one per chat (only a chat's first pending message is ever in flight). A step's buttons are
+    idempotent, so pressing a repeated step message changes nothing.
+    """
+    rng = random.Random(6)
+    data = kapuas_with_group()
+    bot = BotProcess(api, tmp_path)
+    await bot.import_office(data)
+    people = await people_of(api, data)
+    db = await Database.open(bot.database)
+    try:
+        await bot.start()
+        catalog = load_catalog()
+        defn = catalog.definitions[SOP_D]
+        chat = Harness(api, tmp_path, FakeClock(T0))  # only the people's side of the harness
+        processes = [
+            await start_process(chat, people["kasubbag_hukum_sdm"], defn, f"Konten uji kill {n}")
+            for n in range(PROCESSES)
+        ]
+        walker = Walker(api, db, defn, people, patience=3.0)
+        walks = asyncio.gather(*(walker.walk(p, within=90) for p in processes))
+        # Kill points spread over the run: after a random number of stored transitions, and a
+        # random moment after that.
+        points = sorted(rng.sample(range(1, PROCESSES * len(EXPECTED)), KILLS))
+        kills = 0
+        for point in points:
+            while not walks.done():
+                if await closed(db, processes) >= point:
+                    break
+                await asyncio.sleep(0.02)
+            if walks.done():
+                break
+            await asyncio.sleep(rng.uniform(0.0, 0.3))
+            await bot.kill()
+            kills += 1
+            await bot.start()
+        await walks
+        await wait_delivered(db)
+        await bot.stop()
+        run = Run(
+            db=db,
+            api=api,
+            catalog=catalog,
+            processes=processes,
+            chats=[*(u.id for u in people.values()), ADMIN_ID, GROUP_ID],
+            kills=kills,
+            acked=walker.acked,
+        )
+        await check_all(run)
+        assert kills == KILLS, f"the walks ended after {kills} kills"
+        assert walker.acked
+        assert SECRET not in bot.log_text()
+    finally:
+        await bot.stop()
+        await db.close()
+
+
+# --- a fifth of the calls failing ----------------------------------------------------------------
+
+
+async def test_a_fifth_of_telegrams_calls_failing_delays_messages_but_loses_or_reorders_none(
+    h: Harness,
+) -> None:
+    """Whole processes through the bot while the fake fails 20% of every call (429, 5xx, dropped
+    connections, slow answers; presses' answers included): each chat ends up with exactly the
+    outbox's messages, in the outbox's order, once each."""
+    assert h.bot is not None
+    assert h.bot.db is not None
+    assert h.bot.sender is not None
+    await h.import_office("kapuas")
+    people = await h.office_people("kapuas")
+    group = await h.link_group(GROUP_ID, "KPU Kapuas", "KPU Kabupaten Kapuas")
+    defn = h.catalog.definitions[SOP_D]
+    processes = [
+        await start_process(h, people["kasubbag_hukum_sdm"], defn, f"Konten uji gangguan {n}")
+        for n in range(2)
+    ]
+    h.api.faults = Faults(share=0.2)
+    walker = Walker(h.api, h.bot.db, defn, people, patience=3.0)
+    await asyncio.gather(*(walker.walk(p, within=60) for p in processes))
+    await asyncio.wait_for(h.bot.sender.drain(), 30)
+    await wait_delivered(h.bot.db)
+    injected = sum(h.api.faults_injected.values())
+    h.api.faults = None
+    run = Run(
+        db=h.bot.db,
+        api=h.api,
+        catalog=h.catalog,
+        processes=processes,
+        chats=[*(u.id for u in people.values()), ADMIN_ID, group.id],
+        kills=0,
+        acked=walker.acked,
+    )
+    await check_all(run)
+    assert injected >= 20, h.api.faults_injected
+    assert h.bot.sender.retried > 0
+
+
+# --- fifty presses -------------------------------------------------------------------------------
+
+
+async def test_fifty_presses_of_one_button_at_once_make_one_transition(h: Harness) -> None:
+    assert h.bot is not None
+    assert h.bot.db is not None
+    assert h.bot.sender is not None
+    await h.import_office("kapuas")
+    people = await h.office_people("kapuas")
+    budi, ani = people["kasubbag_hukum_sdm"], people["staf_subbagian"]
+    mark = budi.mark()
+    process = await start_process(h, budi, h.catalog.definitions[SOP_D], "Uji tekan berulang")
+    step1 = await budi.wait_for(is_step(1, 6), since=mark)
+    answers = await asyncio.gather(*(budi.press(step1, "Selesai", timeout=30) for _ in range(50)))
+    texts = [a.text for a in answers]
+    assert texts.count("Tercatat: Selesai") == 1, texts
+    assert texts.count("Sudah diproses.") == 49, texts
+    await asyncio.wait_for(h.bot.sender.drain(), 10)
+    async with h.bot.db.read() as tx:
+        row = await tx.processes.get(process)
+        events = await tx.audit.for_process(process)
+    assert row is not None
+    assert (row.status, row.current_step, row.visit) == ("running", 2, 2)
+    assert [e.data["step"] for e in events if e.kind == "step_closed"] == [1]
+    assert len([m for m in ani.bot_messages if is_step(2, 6)(m)]) == 1, ani.bot_messages
+
+
+# --- the token -----------------------------------------------------------------------------------
+
+
+async def test_the_token_never_reaches_the_logs_or_the_outbox_even_on_errors(
+    tmp_path: Path,
+) -> None:
+    """The bot as its own process at DEBUG, while the fake fails half its calls (lost answers of
+    calls that took effect included), then disappears, and the bot is stopped: neither the token
+    nor its secret part is in anything it logged, nor in any outbox row."""
+    data = kapuas_with_group()
+    api = FakeBotApi(TOKEN)
+    await api.start()
+    bot = BotProcess(api, tmp_path, log_level="DEBUG")
+    try:
+        await bot.import_office(data)
+        people = await people_of(api, data)
+        await bot.start()
+        budi = people["kasubbag_hukum_sdm"]
+        chat = Harness(api, tmp_path, FakeClock(T0))
+        mark = budi.mark()
+        await start_process(chat, budi, load_catalog().definitions[SOP_D], "Uji rahasia")
+        step1 = await budi.wait_for(is_step(1, 6), since=mark)
+        api.faults = Faults(share=0.5, kinds=("429", "5xx", "drop", "slow", "drop_after"))
+        with contextlib.suppress(TimeoutError):
+            await budi.press(step1, "Selesai", timeout=2)
+        for person in people.values():
+            for text in ("/tugas", "/proses", "/riwayat 1", "/bantuan", "halo"):
+                await person.send(text)
+        await budi.send_document("lampiran.pdf", b"%PDF-1.4 lampiran")
+        await asyncio.sleep(2.0)  # the bot works through them, failing and retrying
+    finally:
+        await api.stop()  # Telegram gone: polling and sending fail with connection errors
+        await asyncio.sleep(1.5)
+        await bot.stop()
+    logged = bot.log_text()
+    assert "DEBUG" in logged  # it did log at DEBUG
+    assert "to be retried" in logged  # the sender met the faults
+    assert "Traceback" in logged  # and errors were logged with their tracebacks
+    # PTB logs its API address, token included, at DEBUG: it was there to leak and was hidden.
+    assert "/bot[RAHASIA]" in logged
+    assert TOKEN not in logged
+    assert SECRET not in logged
+    db = await Database.open(bot.database)
+    try:
+        async with db.read() as tx:
+            total = sum((await tx.outbox.counts()).values())
+            rows = [await tx.outbox.get(n) for n in range(1, total + 1)]
+    finally:
+        await db.close()
+    assert total > 10
+    for row in rows:
+        assert row is not None
+        assert SECRET not in repr(row), row
+        assert SECRET not in payload_text(row)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug: with a rejected token `sopbot run` prints PTB's InvalidToken, which "
+    "quotes the token, as an uncaught traceback, and then hangs (the database opened in "
+    "SopBot.start is never closed); see bot/app.py start/run_until_signalled and bot/cli.py _run",
+)
+async def test_a_rejected_token_stops_the_bot_without_showing_the_token(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    revoked = "987654321:REVOKED-token-the-fake-does-not-know-x"
+    bot = BotProcess(api, tmp_path)
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=bot.env(revoked),
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        out, _ = await asyncio.wait_for(child.communicate(), 5)
+    except TimeoutError:
+        child.kill()
+        out, _ = await child.communicate()
+        pytest.fail(f"the bot did not stop; it printed: {out.decode()[-300:]}")
+    assert child.returncode != 0
+    assert revoked.split(":", 1)[1] not in out.decode()
