@@ -40,7 +40,7 @@ from storage.db import Database
 
 BPMN = Path(__file__).with_name("sop_d.bpmn")
 PROCESS_ID = "kapuas_medsos_jdih"
-ROUND_SECONDS = 4.0
+ROUND_SECONDS = 3.0
 ROUNDS = 3
 T0 = datetime(2026, 11, 16, 1, 0, tzinfo=UTC)
 
