@@ -64,6 +64,14 @@ class SopBot:
             self._rearm = asyncio.create_task(self.scheduler.rearm(), name="rearm")
 
     async def start(self) -> None:
+        """Start everything; if any part fails, stop what was started and re-raise."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         s = self.settings
         token = s.token()
         self.catalog = load_catalog(s.sop_dirs)
@@ -152,19 +160,24 @@ class SopBot:
         return await self.dialog.handle(event)
 
     async def stop(self) -> None:
-        if self.front is not None:
-            await self.front.stop()
+        """Stop what runs and close what is open; safe to call twice or after a failed start."""
+        front, self.front = self.front, None
+        if front is not None:
+            await front.stop()
         if self._rearm is not None:
             await asyncio.gather(self._rearm, return_exceptions=True)
-        if self.sender is not None:
-            await self.sender.stop()
+            self._rearm = None
+        sender, self.sender = self.sender, None
+        if sender is not None:
+            await sender.stop()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
-        if self.db is not None:
-            await self.db.close()
+        db, self.db = self.db, None
+        if db is not None:
+            await db.close()
 
     async def run_until_signalled(self) -> None:
         stop = asyncio.Event()

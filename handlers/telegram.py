@@ -23,6 +23,7 @@ from telegram import (
 from telegram import Chat as TgChat
 from telegram import User as TgUser
 from telegram.constants import ChatMemberStatus
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -34,6 +35,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.config import ConfigError
 from bot.events import (
     AddedToGroup,
     Answer,
@@ -123,6 +125,7 @@ class TelegramFrontend:
 
     def __init__(self, endpoint: Endpoint, handle: Handle) -> None:
         self.handle = handle
+        self.base_url = endpoint.base_url
         self.application: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(endpoint.token)
@@ -181,8 +184,27 @@ class TelegramFrontend:
         queue.run_repeating(tick, interval=seconds, first=seconds, name=name)
 
     async def initialize(self) -> None:
-        """Connect (getMe) without receiving updates yet."""
-        await self.application.initialize()
+        """Connect (getMe) without receiving updates yet. A token Telegram refuses, or a Bot API
+        that cannot be reached, stops the start with one line that says what to do (and never
+        shows the token: PTB's own message quotes it)."""
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            await self._close_quietly()
+            raise ConfigError(
+                "Telegram menolak TELEGRAM_BOT_TOKEN (salah ketik, atau sudah dicabut lewat "
+                "@BotFather). Salin lagi token dari @BotFather ke berkas .env."
+            ) from None
+        except NetworkError as exc:
+            await self._close_quietly()
+            raise ConfigError(
+                f"Telegram Bot API di {self.base_url} tidak dapat dihubungi ({type(exc).__name__}). "
+                "Periksa jaringan, atau TELEGRAM_API_BASE_URL bila memakai server sendiri."
+            ) from None
+
+    async def _close_quietly(self) -> None:
+        """Close the HTTP clients PTB opened before getMe failed (Bot.shutdown knows them)."""
+        await self.application.bot.shutdown()
 
     async def set_commands(self) -> None:
         bot = self.application.bot

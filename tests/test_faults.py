@@ -362,12 +362,6 @@ async def test_the_token_never_reaches_the_logs_or_the_outbox_even_on_errors(
         assert SECRET not in payload_text(row)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: with a rejected token `sopbot run` prints PTB's InvalidToken, which "
-    "quotes the token, as an uncaught traceback, and then hangs (the database opened in "
-    "SopBot.start is never closed); see bot/app.py start/run_until_signalled and bot/cli.py _run",
-)
 async def test_a_rejected_token_stops_the_bot_without_showing_the_token(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
@@ -391,3 +385,6 @@ async def test_a_rejected_token_stops_the_bot_without_showing_the_token(
         pytest.fail(f"the bot did not stop; it printed: {out.decode()[-300:]}")
     assert child.returncode != 0
     assert revoked.split(":", 1)[1] not in out.decode()
+    lines = out.decode().strip().splitlines()
+    assert lines[-1].startswith("Telegram menolak TELEGRAM_BOT_TOKEN")
+    assert not any("Traceback" in line for line in lines)
