@@ -21,7 +21,9 @@ def ts(instant: datetime) -> str:
 
 
 def from_ts(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    # fromisoformat reads the fixed format above (Z included, Python 3.11+) in C; strptime was
+    # a quarter of the service's CPU time in the press benchmark.
+    return datetime.fromisoformat(text)
 
 
 def opt_ts(instant: datetime | None) -> str | None:
