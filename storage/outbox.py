@@ -118,6 +118,16 @@ class Outbox(Repo):
         )
         return [OutboxItem.of(r) for r in rows]
 
+    async def explain_due(self, now: datetime) -> list[str]:
+        """The query plan of ``due`` (to check that it reads only pending rows)."""
+        rows = await self._all(
+            "EXPLAIN QUERY PLAN SELECT * FROM outbox o WHERE o.state = 'pending' "
+            "AND o.not_before <= ? AND NOT EXISTS (SELECT 1 FROM outbox e WHERE "
+            "e.state = 'pending' AND e.chat_id = o.chat_id AND e.id < o.id) ORDER BY o.id LIMIT 200",
+            (ts(now),),
+        )
+        return [str(r["detail"]) for r in rows]
+
     async def next_due_at(self) -> datetime | None:
         value = await self._scalar("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
         return from_ts(value) if value else None

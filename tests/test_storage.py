@@ -459,3 +459,43 @@ async def test_a_nested_transaction_is_refused_rather_than_waiting_forever(db: D
     # Other tasks are not affected: each runs its own transactions.
     async with db.transaction() as tx:
         await tx.offices.upsert("x", "X", "Asia/Jakarta", {}, T0)
+
+
+async def test_the_senders_query_reads_only_pending_messages(db: Database) -> None:
+    async with db.transaction() as tx:
+        for i in range(300):
+            item = await tx.outbox.enqueue(chat_id=str(i % 7), payload={"i": i}, now=T0)
+            assert item is not None
+            if i % 10:
+                await tx.outbox.mark_sent(item, "1", T0)
+    async with db.read() as tx:
+        plan = await tx.outbox.explain_due(T0)
+        due = await tx.outbox.due(T0)
+    assert any("USING INDEX outbox_pending_by_id" in line for line in plan), plan
+    assert not any(line.strip() == "SCAN o" for line in plan), plan
+    assert len(due) == 7  # the first pending message of each chat
+
+
+async def test_a_database_of_an_earlier_version_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "lama.db"
+    (version, name, sql) = migrations()[0]
+    with sqlite3.connect(path) as conn:
+        conn.executescript(sql)
+        conn.execute(f"PRAGMA user_version = {version}")
+        conn.execute(
+            "INSERT INTO offices (code, name, created_at, updated_at) VALUES ('lama', 'Kantor Lama', 'x', 'x')"
+        )
+    db = await Database.open(path)
+    try:
+        assert await db.schema_version() == len(migrations()) > 1
+        async with db.read() as tx:
+            office = await tx.offices.by_code("lama")
+            indexes = {
+                r[0]
+                for r in await tx.offices._all("SELECT name FROM sqlite_master WHERE type='index'")
+            }
+        assert office is not None
+        assert "outbox_pending_by_id" in indexes
+    finally:
+        await db.close()
+    assert name.startswith("0001_")
