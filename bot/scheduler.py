@@ -67,13 +67,14 @@ class Scheduler:
                     due = await tx.processes.due_alerts(now, limit=BATCH)
                 for run in due:
                     try:
-                        handled += await self._alert(run, now)
+                        acted = await self._alert(run, now)
                     except _Moved:
                         continue
+                    if acted:
+                        handled += 1
+                        self.on_commit()  # the sender starts on this one while the sweep goes on
                 if len(due) < BATCH:
                     break
-            if handled:
-                self.on_commit()
             await self.rearm()
             return handled
 

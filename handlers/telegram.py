@@ -131,7 +131,9 @@ class TelegramFrontend:
             .token(endpoint.token)
             .base_url(endpoint.base_url)
             .base_file_url(endpoint.base_file_url)
-            .rate_limiter(AIORateLimiter(max_retries=0))
+            # PTB waits out a flood-limit answer (429 retry_after) itself a few times; what still
+            # fails reaches the sender, which waits and tries again without dropping the message.
+            .rate_limiter(AIORateLimiter(max_retries=3))
             .build()
         )
         app = self.application

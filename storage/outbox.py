@@ -170,6 +170,15 @@ class Outbox(Repo):
         )
         return [OutboxItem.of(r) for r in rows]
 
+    async def keyed(self, prefix: str) -> list[OutboxItem]:
+        """The messages whose deduplication key starts with ``prefix`` (e.g. every reminder)."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = await self._all(
+            "SELECT * FROM outbox WHERE dedupe_key LIKE ? ESCAPE '\\' ORDER BY id",
+            (escaped + "%",),
+        )
+        return [OutboxItem.of(r) for r in rows]
+
     async def counts(self) -> dict[str, int]:
         rows = await self._all("SELECT state, COUNT(*) FROM outbox GROUP BY state")
         return {r[0]: int(r[1]) for r in rows}

@@ -322,13 +322,44 @@ async def chats_hold_the_outbox_in_order(run: Run) -> None:
         run.repeats += count
 
 
+async def no_reminder_queued_twice(run: Run) -> None:
+    """Each reminder of a step run was queued once (its outbox key names the run and the
+    reminder's number) and audited once, and a run escalated at most once, however often the bot
+    was killed while it swept. (Delivery of a queued message may still repeat once per kill:
+    that is the transport's at-least-once, checked with the chats.)"""
+    async with run.db.read() as tx:
+        reminders = await tx.outbox.keyed("remind:")
+        for process in run.processes:
+            events = await tx.audit.for_process(process)
+            for step_run in await tx.processes.step_runs(process):
+                keys = {
+                    (item.dedupe_key or "").rsplit(":", 1)[0]
+                    for item in reminders
+                    if item.step_run_id == step_run.id
+                }
+                numbers = sorted(int(key.split(":")[2]) for key in keys)
+                assert numbers == list(range(1, step_run.reminders_sent + 1)), (step_run, numbers)
+                reminded = [
+                    e
+                    for e in events
+                    if e.kind == "step_reminded" and e.data.get("visit") == step_run.visit
+                ]
+                escalated = [
+                    e
+                    for e in events
+                    if e.kind == "step_escalated" and e.data.get("visit") == step_run.visit
+                ]
+                assert len(reminded) == step_run.reminders_sent, (step_run, len(reminded))
+                assert len(escalated) == (1 if step_run.escalated_at else 0), (step_run, escalated)
+
+
 CHECKS: list[Check] = [
     every_process_finished_once,
     every_process_walked_as_the_engine_allows,
     every_acknowledged_transition_is_stored,
     every_message_delivered,
     chats_hold_the_outbox_in_order,
-    # no reminder went out twice: joins here with the reminder scheduler
+    no_reminder_queued_twice,
 ]
 
 

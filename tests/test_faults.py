@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,21 @@ import pytest
 import yaml
 
 from bot.clock import FakeClock
+from bot.workflow import Done, Workflow
 from handlers.fakeapi import FakeBotApi, FakeUser, Faults
 from sop.loader import load_catalog
 from storage.db import Database
-from tests.fault_walk import EXPECTED, SOP_D, Run, Walker, check_all, payload_text
+from tests.fault_walk import (
+    EXPECTED,
+    SOP_D,
+    Run,
+    Walker,
+    chats_hold_the_outbox_in_order,
+    check_all,
+    every_message_delivered,
+    no_reminder_queued_twice,
+    payload_text,
+)
 from tests.harness import ADMIN_ID, T0, TOKEN, Harness, is_step, office_data, start_process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -233,6 +245,80 @@ async def test_the_bot_killed_at_random_moments_loses_no_transition_and_no_messa
     finally:
         await bot.stop()
         await db.close()
+
+
+async def test_reminders_due_when_the_bot_is_killed_go_out_once(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """Processes started two hours ago are overdue and past their escalation when the bot process
+    starts; it is killed at random moments while it sweeps and delivers, and started again. In
+    the end every step run has had exactly one reminder and one escalation, queued and audited
+    once each, and every chat holds the outbox's messages in order."""
+    rng = random.Random(11)
+    data = kapuas_with_group()
+    bot = BotProcess(api, tmp_path)
+    await bot.import_office(data)
+    people = await people_of(api, data)
+    catalog = load_catalog()
+    db = await Database.open(bot.database)
+    try:
+        then = FakeClock(datetime.now(UTC) - timedelta(hours=2))
+        workflow = Workflow(db, catalog, then)
+        async with db.read() as tx:
+            office = await tx.offices.by_code(data["code"])
+            starter = await tx.offices.user_by_telegram(people["kasubbag_hukum_sdm"].id)
+        assert office is not None
+        assert starter is not None
+        processes = []
+        for n in range(REMINDED):
+            started = await workflow.start(starter.id, office.id, SOP_D, f"Terlambat {n}")
+            assert isinstance(started, Done), started
+            processes.append(started.process_id)
+        kills = 0
+        for _ in range(3):
+            await bot.start()
+            await asyncio.sleep(rng.uniform(0.05, 0.6))
+            await bot.kill()
+            kills += 1
+        await bot.start()
+        deadline = time.monotonic() + 30
+        while True:
+            async with db.read() as tx:
+                runs = [r for p in processes for r in await tx.processes.step_runs(p)]
+            if all(r.reminders_sent == 1 and r.escalated_at is not None for r in runs):
+                break
+            assert time.monotonic() < deadline, [(r.id, r.reminders_sent) for r in runs]
+            await asyncio.sleep(0.1)
+        await wait_delivered(db)
+        await bot.stop()
+        run = Run(
+            db=db,
+            api=api,
+            catalog=catalog,
+            processes=processes,
+            chats=[*(u.id for u in people.values()), ADMIN_ID, GROUP_ID],
+            kills=kills,
+        )
+        await no_reminder_queued_twice(run)
+        await every_message_delivered(run)
+        await chats_hold_the_outbox_in_order(run)
+        budi = people["kasubbag_hukum_sdm"]
+        for process in processes:
+            shown = [
+                m
+                for m in budi.bot_messages
+                if "⏰ Pengingat ke-1" in m.text and f"#{process} " in m.text
+            ]
+            assert 1 <= len(shown) <= 1 + kills, (process, len(shown))
+        escalations = [m for m in people["sekretaris"].bot_messages if "Eskalasi" in m.text]
+        assert REMINDED <= len(escalations) <= REMINDED + kills
+        assert SECRET not in bot.log_text()
+    finally:
+        await bot.stop()
+        await db.close()
+
+
+REMINDED = 12
 
 
 # --- a fifth of the calls failing ----------------------------------------------------------------
