@@ -205,9 +205,7 @@ def archive_record(
         for h in rows.handins
     )
     end = p.ended_at if p.ended_at is not None else now
-    normal = defn.normal_time.human()
-    if defn.steps_without_time:
-        normal += f" + {defn.steps_without_time} langkah tanpa waktu"
+    normal = defn.normal_time_text(hours=True)
     last = rows.audit.last
     return ArchiveRecord(
         instansi=defn.header.instansi,

@@ -207,9 +207,7 @@ class _Drawing:
             color=INK,
             va="center",
         )
-        normal = self.defn.normal_time.human()
-        if self.defn.steps_without_time:
-            normal += f" + {self.defn.steps_without_time} langkah tanpa waktu"
+        normal = self.defn.normal_time_text()
         sub = f"{h.instansi} · SOP Nomor {h.nomor} · waktu normal {normal}"
         if self.title:
             sub = f"{h.nama} · " + sub

@@ -71,13 +71,6 @@ def dates_text(start: date, end: date) -> str:
     return f"{format_date(start)} – {format_date(end)}"
 
 
-def normal_time_text(defn: SopDefinition) -> str:
-    normal = defn.normal_time.human()
-    if defn.steps_without_time:
-        normal += f" + {defn.steps_without_time} langkah tanpa waktu"
-    return normal
-
-
 class ReportDialog:
     def __init__(self, dialog: Dialog) -> None:
         self.d = dialog
@@ -261,7 +254,7 @@ class ReportDialog:
         h = defn.header
         text = Rich().b(h.nama).nl()
         text.add(f"SOP Nomor {h.nomor} · {len(defn.steps)} langkah").nl()
-        text.add(f"Waktu normal: {normal_time_text(defn)}")
+        text.add(f"Waktu normal: {defn.normal_time_text(hours=True)}")
         await self.d.say(at.chat, OutMessage(text, generate={"kind": DIAGRAM, "sop": defn.code}))
         return Answer("Diagram alir dikirim.")
 

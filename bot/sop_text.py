@@ -23,19 +23,11 @@ MONTHS = (
 )
 
 
-def normal_time(defn: SopDefinition) -> str:
-    """The sum of the baku mutu, with the steps that state none counted apart."""
-    text = str(defn.normal_time)
-    if defn.steps_without_time:
-        text += f" (+{defn.steps_without_time} langkah tanpa waktu)"
-    return text
-
-
 def catalogue(definitions: Iterable[SopDefinition]) -> str:
     rows = [("KODE", "NAMA SOP", "LANGKAH", "WAKTU NORMAL")]
     for d in definitions:
         name = d.header.nama if len(d.header.nama) <= 60 else d.header.nama[:59] + "…"
-        rows.append((d.code, name, str(len(d.steps)), normal_time(d)))
+        rows.append((d.code, name, str(len(d.steps)), d.normal_time_text()))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     return "\n".join(
         f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}" for r in rows
@@ -82,7 +74,7 @@ def form(defn: SopDefinition, roles: RoleBook) -> str:
         lines += ["", f"Evaluasi: {h.evaluasi}"]
     lines.append("")
     lines += _table(defn, roles)
-    lines += ["", f"Waktu normal: {normal_time(defn)}"]
+    lines += ["", f"Waktu normal: {defn.normal_time_text()}"]
     starters = ", ".join(roles.label(r) for r in defn.starters)
     lines.append(f"Dimulai oleh: {starters}")
     return "\n".join(lines)

@@ -223,3 +223,30 @@ async def test_a_file_or_text_nobody_asked_for_is_answered_kindly(h: Harness) ->
     mark = ani.mark()
     await ani.send_document("x.pdf", b"%PDF")
     await wait_text(ani, "tidak meminta berkas", mark)
+
+
+async def test_editing_a_sent_note_is_not_a_second_answer(h: Harness) -> None:
+    people, process, step1 = await _kapuas_at_step_1(h)
+    budi = people["kasubbag_hukum_sdm"]
+    mark = budi.mark()
+    await budi.press(step1, "Selesai")
+    await wait_closed(budi, step1.message_id, mark)
+    # Budi cancels the process with a reason, then fixes a typo in the reason he sent.
+    mark = budi.mark()
+    await budi.send(f"/batal {process}")
+    await budi.wait_for(lambda m: m.force_reply, since=mark)
+    reason = await budi.send("Salah pilh SOP")
+    cancelled = await wait_text(budi, f"Proses #{process} dibatalkan.", mark)
+    before = await _state(h, process)
+    mark = budi.mark()
+    await budi.edit(reason, "Salah pilih SOP")
+    command = await budi.send("/bantuan")
+    helped = await wait_text(budi, "/tugas", mark)
+    # The first thing the bot said after the edit is the answer to /bantuan: the edit got no
+    # reply and changed nothing.
+    between = [
+        m for m in budi.bot_messages if cancelled.message_id < m.message_id < command.message_id
+    ]
+    assert between == []
+    assert helped.message_id > command.message_id
+    assert await _state(h, process) == before

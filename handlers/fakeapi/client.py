@@ -277,6 +277,10 @@ class FakeUser(_ChatView):
         """Type `text` into the private chat with the bot and send it."""
         return self._api.user_sends(self._bot, self._person, self._chat, text, reply_to=reply_to)
 
+    async def edit(self, message: FakeMessage, text: str) -> FakeMessage:
+        """Edit a text message this person sent (the bot sees an edited_message update)."""
+        return self._api.user_edits(self._bot, self._person, self._chat, message, text)
+
     async def reply(self, to: FakeMessage, text: str) -> FakeMessage:
         """Reply to `to` in the private chat."""
         return self._api.user_sends(self._bot, self._person, self._chat, text, reply_to=to)

@@ -1612,6 +1612,25 @@ class FakeBotApi:
         self._deliver_person_message(bot, chat, person, message)
         return message
 
+    def user_edits(
+        self, bot: BotState, person: Person, chat: ChatState, message: FakeMessage, text: str
+    ) -> FakeMessage:
+        """A person edits a text message they sent: the bot gets an ``edited_message`` update."""
+        self._check_person_can_write(chat)
+        if message.from_bot or message.sender_id != person.id or message.deleted:
+            raise ValueError("a person can only edit a message of their own")
+        plain, _ = _trim(text.replace("\r", ""), [])
+        if not plain:
+            raise ValueError("Telegram apps do not save an empty edit")
+        entities = _auto_entities(plain, [])
+        message.text, message.entities = plain, entities
+        message.html = render_html(plain, entities)
+        message.edited = True
+        message.edit_date = self._now()
+        if chat.is_private or self._bot_sees(bot, chat, message):
+            self._enqueue(bot, "edited_message", self._message_json(bot, chat, message))
+        return message
+
     def user_sends_file(
         self,
         bot: BotState,
