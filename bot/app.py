@@ -7,18 +7,14 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.admin import Admin
-from bot.archive import archive_pdf
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Sender
 from bot.dialog import Dialog
 from bot.events import Answer, Event
-from bot.messages import Attachment
 from bot.report_dialog import file_generators
 from bot.scheduler import Scheduler
 from bot.workflow import Workflow
@@ -85,10 +81,7 @@ class SopBot:
             self.db,
             self.front.channel,
             self.clock,
-            generators={
-                "archive": self._archive,
-                **file_generators(self.db, self.catalog, self.clock),
-            },
+            generators=file_generators(self.db, self.catalog, self.clock),
             backoff_base=self.options.backoff_base,
             backoff_max=self.options.backoff_max,
         )
@@ -145,15 +138,6 @@ class SopBot:
     async def _sweep(self) -> None:
         if self.scheduler is not None:
             await self.scheduler.tick()
-
-    async def _archive(self, spec: Mapping[str, Any]) -> Attachment:
-        assert self.db is not None  # noqa: S101
-        assert self.catalog is not None  # noqa: S101
-        process = int(spec["process"])
-        data = await archive_pdf(self.db, process, self.clock.now(), roles=self.catalog.roles)
-        return Attachment(
-            name=f"arsip-proses-{process}.pdf", data=data, mime_type="application/pdf"
-        )
 
     async def _handle(self, event: Event) -> Answer | None:
         assert self.dialog is not None  # noqa: S101 - handlers start after the dialog exists

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from bot import texts
 from bot.admin_dialog import Spot
+from bot.archive import archive_pdf
 from bot.calendar import format_date
 from bot.charts import step_chart_png
 from bot.events import Answer, Chat, Command
@@ -54,9 +55,10 @@ FLOWCHART = "sopgambar"
 ARCHIVE = "arsip"
 ACTIONS = frozenset({OFFICE, PERIOD, DOWNLOAD, FLOWCHART, ARCHIVE})
 
-# Generator kinds (the "archive" one is bot.app's own).
+# Generator kinds. The workflow queues "archive" itself when a process ends.
 REPORT_FILE = "laporan"
 DIAGRAM = "diagram"
+ARCHIVE_FILE = "archive"
 
 FORMATS: Mapping[str, tuple[str, str]] = {
     "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -292,7 +294,7 @@ class ReportDialog:
         text = Rich().b(f"Arsip proses #{process.id}").nl()
         text.add(f"{process.title} — rekaman proses dan jejak auditnya (PDF A4).")
         await self.d.say(
-            at.chat, OutMessage(text, generate={"kind": "archive", "process": process.id})
+            at.chat, OutMessage(text, generate={"kind": ARCHIVE_FILE, "process": process.id})
         )
         return Answer("Arsip PDF disiapkan.")
 
@@ -352,6 +354,13 @@ class ReportFiles:
                 raise ValueError(f"unknown report format {fmt!r}")
         return Attachment(f"{name}.{fmt}", data=data, mime_type=FORMATS[fmt][1])
 
+    async def archive(self, spec: Mapping[str, Any]) -> Attachment:
+        """A process's archive record (PDF), made when it is sent: it holds the final state and
+        audit hash even when it was queued in the transaction that ended the process."""
+        process = int(spec["process"])
+        data = await archive_pdf(self.db, process, self.clock.now(), roles=self.catalog.roles)
+        return Attachment(f"arsip-proses-{process}.pdf", data=data, mime_type="application/pdf")
+
     async def diagram(self, spec: Mapping[str, Any]) -> Attachment:
         if "process" in spec:
             return await self._process_diagram(int(spec["process"]))
@@ -387,4 +396,4 @@ class ReportFiles:
 def file_generators(db: Database, catalog: Catalog, clock: Clock) -> dict[str, Generator]:
     """The sender's generators for this dialog's messages, by ``generate`` kind."""
     files = ReportFiles(db, catalog, clock)
-    return {REPORT_FILE: files.report_file, DIAGRAM: files.diagram}
+    return {REPORT_FILE: files.report_file, DIAGRAM: files.diagram, ARCHIVE_FILE: files.archive}
