@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.clock import FakeClock
+from bot.reports import Report, build_report
 from handlers.fakeapi import FakeBotApi
+from storage.db import Database
 from tests.harness import T0, TOKEN, Harness
+from tests.report_history import NOW, PERIOD, History, history_file
 
 
 @pytest.fixture
@@ -23,3 +27,33 @@ async def h(tmp_path: Path) -> AsyncIterator[Harness]:
             yield harness
         finally:
             await harness.stop()
+
+
+# --- the constructed history of the report, flowchart and archive tests ----------------------------
+
+
+@pytest.fixture(scope="module")
+def report_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, History]:
+    """The history is built once per module; each test gets its own copy of the file."""
+    return history_file(tmp_path_factory.mktemp("riwayat") / "riwayat.db")
+
+
+@pytest.fixture
+async def history_db(
+    tmp_path: Path, report_template: tuple[Path, History]
+) -> AsyncIterator[Database]:
+    path = tmp_path / "riwayat.db"
+    shutil.copyfile(report_template[0], path)
+    database = await Database.open(path)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def history(report_template: tuple[Path, History]) -> History:
+    return report_template[1]
+
+
+@pytest.fixture
+async def report(history_db: Database, history: History) -> Report:
+    return await build_report(history_db, "kapuas", *PERIOD, NOW)

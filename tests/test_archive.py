@@ -7,7 +7,6 @@ import dataclasses
 import io
 import re
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,30 +22,9 @@ from tests.report_history import (
     NOTE_P1,
     NOW,
     History,
-    history_file,
 )
 
 A4 = (595.28, 841.89)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, History]:
-    """The history is built once per module; each test gets its own copy of the file."""
-    return history_file(tmp_path_factory.mktemp("riwayat") / "riwayat.db")
-
-
-@pytest.fixture
-async def db(tmp_path: Path, template: tuple[Path, History]) -> AsyncIterator[Database]:
-    path = tmp_path / "arsip.db"
-    shutil.copyfile(template[0], path)
-    database = await Database.open(path)
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-def history(template: tuple[Path, History]) -> History:
-    return template[1]
 
 
 def _read(pdf: bytes) -> tuple[PdfReader, list[str], str]:
@@ -57,9 +35,9 @@ def _read(pdf: bytes) -> tuple[PdfReader, list[str], str]:
     return reader, pages, re.sub(r"\s+", " ", " ".join(pages))
 
 
-async def test_the_record_of_a_finished_process(db: Database, history: History) -> None:
+async def test_the_record_of_a_finished_process(history_db: Database, history: History) -> None:
     pid = history.processes["P1"]
-    reader, pages, text = _read(await archive_pdf(db, pid, NOW))
+    reader, pages, text = _read(await archive_pdf(history_db, pid, NOW))
     for page in reader.pages:
         assert float(page.mediabox.width) == pytest.approx(A4[0], abs=0.5)
         assert float(page.mediabox.height) == pytest.approx(A4[1], abs=0.5)
@@ -102,13 +80,15 @@ async def test_the_record_of_a_finished_process(db: Database, history: History) 
     assert f"Halaman {len(pages)} dari {len(pages)}" in pages[-1]
 
 
-async def test_the_record_carries_the_process_audit_hash(db: Database, history: History) -> None:
+async def test_the_record_carries_the_process_audit_hash(
+    history_db: Database, history: History
+) -> None:
     pid = history.processes["P1"]
-    async with db.read() as tx:
+    async with history_db.read() as tx:
         events = await tx.audit.for_process(pid)
         head = await tx.audit.head()
     assert head is not None
-    _, _, text = _read(await archive_pdf(db, pid, NOW))
+    _, _, text = _read(await archive_pdf(history_db, pid, NOW))
     assert f"{len(events)} peristiwa audit tercatat untuk proses ini" in text
     assert f"yang terakhir #{events[-1].id}, Senin, 28 Des 2026 10.40 WIB" in text
     assert events[-1].hash in text
@@ -118,25 +98,25 @@ async def test_the_record_carries_the_process_audit_hash(db: Database, history: 
 
 
 async def test_the_record_of_a_cancelled_and_of_a_running_process(
-    db: Database, history: History
+    history_db: Database, history: History
 ) -> None:
-    _, _, cancelled = _read(await archive_pdf(db, history.processes["P3"], NOW))
+    _, _, cancelled = _read(await archive_pdf(history_db, history.processes["P3"], NOW))
     assert "Status Dibatalkan" in cancelled
     assert "Catatan akhir Materi digabung dengan konten lain." in cancelled
     assert "Dibatalkan" in cancelled
     assert "proses dibatalkan" in cancelled
-    _, _, running = _read(await archive_pdf(db, history.processes["P4"], NOW))
+    _, _, running = _read(await archive_pdf(history_db, history.processes["P4"], NOW))
     assert "Berakhir — (masih berjalan)" in running
     assert "Status Berjalan" in running
     assert "masih terbuka, terlambat 1 jam 50 menit" in running  # due Rabu 08.10, now 10.00
-    _, _, sop_c = _read(await archive_pdf(db, history.processes["P6"], NOW))
+    _, _, sop_c = _read(await archive_pdf(history_db, history.processes["P6"], NOW))
     assert "baku mutu — tanpa baku mutu" in sop_c
     assert "Ada koreksi Catatan: Judul konten terlalu panjang." in sop_c
 
 
-async def test_an_unknown_process_is_refused(db: Database, history: History) -> None:
+async def test_an_unknown_process_is_refused(history_db: Database, history: History) -> None:
     with pytest.raises(UnknownProcess):
-        await archive_pdf(db, 999, NOW)
+        await archive_pdf(history_db, 999, NOW)
 
 
 def test_a_long_record_runs_over_numbered_pages() -> None:
@@ -198,11 +178,11 @@ def test_audit_export_writes_the_pdf(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    template: tuple[Path, History],
+    report_template: tuple[Path, History],
 ) -> None:
     monkeypatch.setattr("bot.report_cli.SystemClock", lambda: FakeClock(NOW))
-    database, history = tmp_path / "cli.db", template[1]
-    shutil.copyfile(template[0], database)
+    database, history = tmp_path / "cli.db", report_template[1]
+    shutil.copyfile(report_template[0], database)
     pid = history.processes["P1"]
     out = tmp_path / "arsip" / f"proses-{pid}.pdf"
     parser = argparse.ArgumentParser(prog="sopbot")

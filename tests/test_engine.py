@@ -49,6 +49,28 @@ def start(defn: SopDefinition, role: str, now: datetime = T0) -> engine.Transiti
     return engine.start(defn, person(role), "Judul proses uji", now, handins=handins)
 
 
+def advance(defn: SopDefinition, state: ProcessState, upto: int) -> engine.Transition:
+    """Answer every step from the current one to ``upto`` positively (with valid hand-ins);
+    returns the last transition."""
+    while True:
+        number = state.current_step
+        assert number is not None
+        step = defn.step(number)
+        choice = next(c for c in step.effective_choices if c.positive)
+        handins = tuple(sample_handin(s, number) for s in step.handin)
+        t = engine.apply(
+            defn,
+            state,
+            person(step.pelaksana),
+            Action(choice.id, number, state.visit, handins=handins),
+            T0,
+        )
+        assert t.changed, t.effects
+        state = t.state
+        if number == upto:
+            return t
+
+
 def walk(code: str) -> tuple[ProcessState, list[engine.Effect], list[tuple[int, str]]]:
     """Play a script; return the final state, all effects, and the (step, choice) path taken."""
     script = SCRIPTS[code]
@@ -124,23 +146,7 @@ def test_start_notifies_first_role_and_sets_deadline_from_baku_mutu() -> None:
 
 def test_steps_without_waktu_get_no_due_time() -> None:
     defn = CATALOG.definitions["jambi-konten-medsos"]
-    state, now = start(defn, "kabag_teknis_hukum").state, T0
-    for number in (1, 2, 3, 4):
-        step = defn.step(number)
-        handins = tuple(sample_handin(s, number) for s in step.handin)
-        choice = (
-            step.effective_choices[-1].id
-            if step.kind == "koreksi"
-            else step.effective_choices[0].id
-        )
-        t = engine.apply(
-            defn,
-            state,
-            person(step.pelaksana),
-            Action(choice, number, state.visit, handins=handins),
-            now,
-        )
-        state = t.state
+    t = advance(defn, start(defn, "kabag_teknis_hukum").state, 4)
     (deadline,) = [e for e in t.effects if isinstance(e, SetDeadline)]
     assert deadline.step == 5
     assert deadline.due_at is None
@@ -172,16 +178,7 @@ def test_starter_hears_progress_returns_and_the_end_but_not_of_their_own_steps()
 def test_returns_carry_the_note_to_the_returned_to_actor() -> None:
     defn = CATALOG.definitions["kapuas-medsos-jdih"]
     state = start(defn, "kasubbag_hukum_sdm").state
-    for number in (1, 2, 3, 4):
-        step = defn.step(number)
-        handins = tuple(sample_handin(s, number) for s in step.handin)
-        state = engine.apply(
-            defn,
-            state,
-            person(step.pelaksana),
-            Action("selesai", number, state.visit, handins=handins),
-            T0,
-        ).state
+    state = advance(defn, state, 4).state
     boss = person("kasubbag_hukum_sdm")
     t = engine.apply(
         defn, state, boss, Action("tidak_setuju", 5, state.visit, note="  Ganti foto.  "), T0
@@ -226,16 +223,7 @@ def test_a_stale_or_repeated_press_is_refused(kapuas: tuple[SopDefinition, Proce
 
 def test_an_old_visit_of_the_same_step_is_stale(kapuas: tuple[SopDefinition, ProcessState]) -> None:
     defn, state = kapuas
-    for number in (1, 2, 3, 4):
-        step = defn.step(number)
-        handins = tuple(sample_handin(s, number) for s in step.handin)
-        state = engine.apply(
-            defn,
-            state,
-            person(step.pelaksana),
-            Action("selesai", number, state.visit, handins=handins),
-            T0,
-        ).state
+    state = advance(defn, state, 4).state
     boss, staff = person("kasubbag_hukum_sdm"), person("staf_subbagian")
     old_visit_of_4 = state.visit - 1
     state = engine.apply(
@@ -268,16 +256,7 @@ def test_a_negative_answer_without_a_note_asks_for_one(
     kapuas: tuple[SopDefinition, ProcessState],
 ) -> None:
     defn, state = kapuas
-    for number in (1, 2, 3, 4):
-        step = defn.step(number)
-        handins = tuple(sample_handin(s, number) for s in step.handin)
-        state = engine.apply(
-            defn,
-            state,
-            person(step.pelaksana),
-            Action("selesai", number, state.visit, handins=handins),
-            T0,
-        ).state
+    state = advance(defn, state, 4).state
     t = engine.apply(
         defn,
         state,
@@ -296,17 +275,7 @@ def test_a_missing_or_wrong_hand_in_asks_again_and_changes_nothing(
     kapuas: tuple[SopDefinition, ProcessState],
 ) -> None:
     defn, state = kapuas
-    for number in (1, 2, 3, 4, 5):
-        step = defn.step(number)
-        handins = tuple(sample_handin(s, number) for s in step.handin)
-        choice = "setuju" if number == 5 else "selesai"
-        state = engine.apply(
-            defn,
-            state,
-            person(step.pelaksana),
-            Action(choice, number, state.visit, handins=handins),
-            T0,
-        ).state
+    state = advance(defn, state, 5).state
     uploader = person("pengelola_jdih")
     spec = defn.step(6).handin[0]
     t = engine.apply(defn, state, uploader, Action("selesai", 6, state.visit), T0)

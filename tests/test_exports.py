@@ -6,11 +6,8 @@ import csv
 import dataclasses
 import io
 import re
-import shutil
 import zipfile
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -18,13 +15,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.charts import step_chart_png
 from bot.exports import CSV_HEADER, DURATION_FORMAT, report_csv, report_xlsx
-from bot.reports import Report, build_report
-from storage.db import Database
+from bot.reports import Report
 from tests.report_history import (
-    NOW,
-    PERIOD,
     History,
-    history_file,
     hours,
     minutes,
     png_size,
@@ -34,31 +27,6 @@ from tests.report_history import (
 
 D = "kapuas-medsos-jdih"
 C = "jambi-konten-medsos"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, History]:
-    """The history is built once per module; each test gets its own copy of the file."""
-    return history_file(tmp_path_factory.mktemp("riwayat") / "riwayat.db")
-
-
-@pytest.fixture
-async def db(tmp_path: Path, template: tuple[Path, History]) -> AsyncIterator[Database]:
-    path = tmp_path / "laporan.db"
-    shutil.copyfile(template[0], path)
-    database = await Database.open(path)
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-def history(template: tuple[Path, History]) -> History:
-    return template[1]
-
-
-@pytest.fixture
-async def report(db: Database, history: History) -> Report:
-    return await build_report(db, "kapuas", *PERIOD, NOW)
 
 
 def _rows(ws: Worksheet) -> list[dict[str, object]]:

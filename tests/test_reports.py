@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import shutil
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -39,7 +38,6 @@ from tests.report_history import (
     NOW,
     PERIOD,
     History,
-    history_file,
     hours,
     minutes,
     png_size,
@@ -48,31 +46,6 @@ from tests.report_history import (
 
 D = "kapuas-medsos-jdih"
 C = "jambi-konten-medsos"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, History]:
-    """The history is built once per module; each test gets its own copy of the file."""
-    return history_file(tmp_path_factory.mktemp("riwayat") / "riwayat.db")
-
-
-@pytest.fixture
-async def db(tmp_path: Path, template: tuple[Path, History]) -> AsyncIterator[Database]:
-    path = tmp_path / "laporan.db"
-    shutil.copyfile(template[0], path)
-    database = await Database.open(path)
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-def history(template: tuple[Path, History]) -> History:
-    return template[1]
-
-
-@pytest.fixture
-async def report(db: Database, history: History) -> Report:
-    return await build_report(db, "kapuas", *PERIOD, NOW)
 
 
 # --- statistics -----------------------------------------------------------------------------------
@@ -262,9 +235,11 @@ async def test_roles_count_open_and_late_steps_now_in_any_running_process(
     assert {r.role for r in report.roles[:2]} == {"staf_subbagian", "kasubbag_hukum_sdm"}
 
 
-async def test_an_open_step_before_its_deadline_is_not_late(db: Database, history: History) -> None:
+async def test_an_open_step_before_its_deadline_is_not_late(
+    history_db: Database, history: History
+) -> None:
     early = wib(12, 29, 16, 0)  # P4's step 2 is due Rabu 30 Des 08.10
-    report = await build_report(db, "kapuas", *PERIOD, early)
+    report = await build_report(history_db, "kapuas", *PERIOD, early)
     roles = {r.role: r for r in report.roles}
     assert (roles["staf_subbagian"].open_now, roles["staf_subbagian"].late_now) == (1, 0)
     d = report.sop(D)
@@ -298,9 +273,9 @@ async def test_process_rows_carry_times_status_and_lateness(
 
 
 async def test_a_period_without_processes_gives_an_empty_report(
-    db: Database, history: History
+    history_db: Database, history: History
 ) -> None:
-    report = await build_report(db, "kapuas", date(2027, 1, 1), date(2027, 1, 31), NOW)
+    report = await build_report(history_db, "kapuas", date(2027, 1, 1), date(2027, 1, 31), NOW)
     assert report.is_empty
     assert report.sops == ()
     # The per-role "now" figures still show the open steps.
@@ -310,16 +285,16 @@ async def test_a_period_without_processes_gives_an_empty_report(
 
 
 async def test_unknown_office_and_reversed_period_are_refused(
-    db: Database, history: History
+    history_db: Database, history: History
 ) -> None:
     with pytest.raises(UnknownOffice):
-        await build_report(db, "tidak-ada", *PERIOD, NOW)
+        await build_report(history_db, "tidak-ada", *PERIOD, NOW)
     with pytest.raises(ValueError, match="sebelum"):
-        await build_report(db, "kapuas", date(2026, 12, 31), date(2026, 12, 1), NOW)
+        await build_report(history_db, "kapuas", date(2026, 12, 31), date(2026, 12, 1), NOW)
 
 
 async def test_steps_come_from_the_stored_version_not_todays_file(
-    db: Database, history: History
+    history_db: Database, history: History
 ) -> None:
     today = load_catalog().definitions[D]
     raw = today.model_dump(mode="json")
@@ -327,7 +302,7 @@ async def test_steps_come_from_the_stored_version_not_todays_file(
     raw["steps"][0]["waktu"] = "20 menit"
     old = SopDefinition.model_validate(raw)
     start = wib(12, 8, 8, 0)
-    async with db.transaction() as tx:
+    async with history_db.transaction() as tx:
         await tx.processes.keep_version(old.version, old.code, old.canonical_json(), start)
         pid = await tx.processes.create(
             office_id=history.office_id,
@@ -355,7 +330,7 @@ async def test_steps_come_from_the_stored_version_not_todays_file(
             outcome="selesai",
             note=None,
         )
-    report = await build_report(db, "kapuas", date(2026, 12, 8), date(2026, 12, 8), NOW)
+    report = await build_report(history_db, "kapuas", date(2026, 12, 8), date(2026, 12, 8), NOW)
     d = report.sop(D)
     assert d is not None
     assert d.steps[0].kegiatan == "Memberikan disposisi (versi lama)"
@@ -408,12 +383,12 @@ async def test_a_long_summary_is_cut_to_one_message(report: Report) -> None:
 
 @pytest.fixture
 def database(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template: tuple[Path, History]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, report_template: tuple[Path, History]
 ) -> Path:
     # Commands run without ``now`` read the clock: make it the history's fixed moment.
     monkeypatch.setattr("bot.report_cli.SystemClock", lambda: FakeClock(NOW))
     path = tmp_path / "cli.db"
-    shutil.copyfile(template[0], path)
+    shutil.copyfile(report_template[0], path)
     return path
 
 

@@ -2544,38 +2544,27 @@ class FakeBotApi:
         self._event(chat, "edited", message)
 
     async def _m_edit_message_text(self, bot: BotState, p: _Params) -> Any:
-        chat, message = self._message_to_edit(bot, p)
-        if message.document is not None or message.photo is not None:
-            raise _bad_request("there is no text in the message to edit")
-        text = _format_text(
-            p.get_str("text"),
-            p.get_str("parse_mode"),
-            p.get_json("entities"),
-            max_length=MAX_TEXT_LENGTH,
-            caption=False,
-        )
-        # Without reply_markup the edit removes the inline keyboard, as on Telegram.
-        keyboard = _parse_markup(p.values.get("reply_markup"), inline_only=True).inline_keyboard
-        if (text.text, text.entities, keyboard) == (
-            message.text,
-            message.entities,
-            message.inline_keyboard,
-        ):
-            raise _bad_request(_NOT_MODIFIED.removeprefix("Bad Request: "))
-        self._apply_edit(chat, message, text=text, keyboard=keyboard)
-        return self._message_json(bot, chat, message)
+        return self._edit_text(bot, p, caption=False)
 
     async def _m_edit_message_caption(self, bot: BotState, p: _Params) -> Any:
+        return self._edit_text(bot, p, caption=True)
+
+    def _edit_text(self, bot: BotState, p: _Params, *, caption: bool) -> Any:
+        """editMessageText and editMessageCaption: the same edit of a text or of a caption."""
         chat, message = self._message_to_edit(bot, p)
-        if message.document is None and message.photo is None:
+        has_file = message.document is not None or message.photo is not None
+        if caption and not has_file:
             raise _bad_request("there is no caption in the message to edit")
+        if not caption and has_file:
+            raise _bad_request("there is no text in the message to edit")
         text = _format_text(
-            p.get_str("caption"),
+            p.get_str("caption" if caption else "text"),
             p.get_str("parse_mode"),
-            p.get_json("caption_entities"),
-            max_length=MAX_CAPTION_LENGTH,
-            caption=True,
+            p.get_json("caption_entities" if caption else "entities"),
+            max_length=MAX_CAPTION_LENGTH if caption else MAX_TEXT_LENGTH,
+            caption=caption,
         )
+        # Without reply_markup the edit removes the inline keyboard, as on Telegram.
         keyboard = _parse_markup(p.values.get("reply_markup"), inline_only=True).inline_keyboard
         if (text.text, text.entities, keyboard) == (
             message.text,
