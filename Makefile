@@ -12,9 +12,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Exact versions come from requirements.lock; the project itself is installed without resolving again.
-$(STAMP): $(BIN)/python requirements.lock pyproject.toml
+$(STAMP): $(BIN)/python requirements.lock pyproject.toml testing/pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . -e testing
 	touch $(STAMP)
 
 run: $(STAMP)

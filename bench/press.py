@@ -29,7 +29,7 @@ from bench.common import (
 from bench.seed import stored
 from bot.app import SopBot
 from bot.workflow import Done
-from handlers.fakeapi import FakeBotApi, FakeMessage, FakeUser
+from fakes.telegram import FakeBotApi, FakeMessage, FakeUser
 
 SIZES = (1_000, 10_000, 100_000)
 SAMPLES = 200  # measured presses per size, two per fresh process

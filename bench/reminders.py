@@ -21,7 +21,7 @@ from bot.admin import Admin, validate_office
 from bot.app import Options, SopBot
 from bot.clock import FakeClock
 from bot.workflow import Done
-from handlers.fakeapi import ApiCall, FakeBotApi, Limits
+from fakes.telegram import ApiCall, FakeBotApi, Limits
 from sop.loader import Catalog
 
 T0 = datetime(2026, 11, 16, 1, 0, tzinfo=UTC)  # Senin 08.00 WIB

@@ -31,7 +31,7 @@ from bench.common import (
     office_file,
 )
 from bench.seed import make_template, stored
-from handlers.fakeapi import FakeBotApi
+from fakes.telegram import FakeBotApi
 
 RUNS = 3
 STORED = 100_000

@@ -11,7 +11,7 @@ from tempfile import TemporaryDirectory
 from bench.common import SOP_D, TOKEN, Benchmark, Table, catalog, header, percentile, settings
 from bot.app import Options, SopBot
 from bot.clock import FakeClock
-from handlers.fakeapi import FakeBotApi
+from fakes.telegram import FakeBotApi
 from sop.loader import Catalog
 from storage.db import Database
 

@@ -128,8 +128,16 @@ def _office_import(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from handlers.demo import main as demo_main
-
+    try:
+        # The demo plays against the fakes of the test-support package, installed from a checkout.
+        from fakes.demo import main as demo_main
+    except ImportError:
+        print(
+            "Demo memerlukan paket uji dari salinan kode sumber sopbot: jalankan `make demo` "
+            "di folder salinan itu.",
+            file=sys.stderr,
+        )
+        return 2
     return demo_main(_settings().log_level)
 
 

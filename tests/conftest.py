@@ -10,7 +10,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.reports import Report, build_report
-from handlers.fakeapi import FakeBotApi
+from fakes.telegram import FakeBotApi
 from storage.db import Database
 from tests.harness import T0, TOKEN, Harness
 from tests.report_history import NOW, PERIOD, History, history_file

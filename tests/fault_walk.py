@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.messages import OutMessage
 from bot.texts import ALREADY_DONE
-from handlers.fakeapi import FakeBotApi, FakeMessage, FakeUser
+from fakes.telegram import FakeBotApi, FakeMessage, FakeUser
 from sop import engine
 from sop.engine import Action, Actor, ProcessState, Status
 from sop.handins import Handin

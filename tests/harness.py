@@ -13,7 +13,7 @@ from bot.admin import Admin, validate_office
 from bot.app import Options, SopBot
 from bot.clock import FakeClock
 from bot.config import Settings
-from handlers.fakeapi import FakeBotApi, FakeGroup, FakeMessage, FakeUser, Mark
+from fakes.telegram import FakeBotApi, FakeGroup, FakeMessage, FakeUser, Mark
 from sop.handins import Handin
 from sop.loader import Catalog, load_catalog
 from sop.models import HandinKind, SopDefinition

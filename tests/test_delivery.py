@@ -14,8 +14,8 @@ from telegram import Bot
 from bot.clock import FakeClock
 from bot.delivery import Sender
 from bot.messages import OutMessage, Rich
+from fakes.telegram import FakeBotApi, Faults, Limits
 from handlers.channel import TelegramChannel
-from handlers.fakeapi import FakeBotApi, Faults, Limits
 from storage.db import Database
 from tests.harness import TOKEN
 

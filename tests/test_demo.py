@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from handlers.demo import DEMO_TOKEN
+from fakes.demo import DEMO_TOKEN
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -49,7 +49,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from handlers.fakeapi import (
+from fakes.telegram import (
     ApiError,
     FakeBotApi,
     FakeMessage,

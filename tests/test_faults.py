@@ -21,7 +21,7 @@ import yaml
 
 from bot.clock import FakeClock
 from bot.workflow import Done, Workflow
-from handlers.fakeapi import FakeBotApi, FakeUser, Faults
+from fakes.telegram import FakeBotApi, FakeUser, Faults
 from sop.loader import load_catalog
 from storage.db import Database
 from tests.fault_walk import (

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.fakeapi import FakeUser
+from fakes.telegram import FakeUser
 from tests.fault_walk import SOP_D, replay
 from tests.harness import Harness, is_step, start_process
 

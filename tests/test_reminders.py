@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from handlers.fakeapi import FakeMessage, FakeUser
+from fakes.telegram import FakeMessage, FakeUser
 from sop.loader import BUILTIN_DIR
 from tests.harness import Harness, is_step, start_process, wait_closed, wait_text
 

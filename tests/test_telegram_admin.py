@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from handlers.fakeapi import FakeUser
+from fakes.telegram import FakeUser
 from tests.harness import ADMIN_ID, Harness, is_step, office_data, start_process, wait_text
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from handlers.fakeapi import Faults
+from fakes.telegram import Faults
 from sop.loader import BUILTIN_DIR
 from tests.harness import ADMIN_ID, Harness, is_step, play, start_process, wait_closed, wait_text
 

@@ -7,7 +7,7 @@ import asyncio
 import secrets
 from datetime import timedelta
 
-from handlers.fakeapi import FakeMessage, FakeUser
+from fakes.telegram import FakeMessage, FakeUser
 from tests.harness import Harness, is_step, start_process, wait_closed, wait_text
 
 

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from bot.exports import CSV_HEADER, SHEETS
 from bot.flowchart import CURRENT_FILL, DONE_FILL, flowchart_png
-from handlers.fakeapi import FakeMessage, FakeUser, Mark
+from fakes.telegram import FakeMessage, FakeUser, Mark
 from tests.harness import ADMIN_ID, Harness, hand_in, is_step, start_process, wait_text
 from tests.report_history import png_size
 from tests.sopwalk import sample_handin

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from bot.clock import FakeClock
-from handlers.fakeapi import FakeBotApi
+from fakes.telegram import FakeBotApi
 from tests.harness import T0, TOKEN, Harness, is_step, start_process, wait_closed, wait_text
 
 

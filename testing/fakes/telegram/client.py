@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from handlers.fakeapi.server import BotState, ChatState, FakeBotApi, Person
+    from fakes.telegram.server import BotState, ChatState, FakeBotApi, Person
 
 __all__ = [
     "Button",
@@ -200,6 +200,29 @@ class _ChatView:
             raise LookupError(f"the bot has sent nothing (left) in chat {self.chat_id}")
         return messages[-1]
 
+    def _post_file(
+        self,
+        person: Person,
+        kind: str,
+        content: bytes,
+        filename: str | None,
+        mime_type: str | None,
+        caption: str | None,
+        reply_to: FakeMessage | None,
+    ) -> FakeMessage:
+        """`person` sends a document or a photo into this chat."""
+        return self._api.user_sends_file(
+            self._bot,
+            person,
+            self._chat,
+            kind=kind,
+            content=content,
+            filename=filename,
+            mime_type=mime_type,
+            caption=caption,
+            reply_to=reply_to,
+        )
+
     def mark(self) -> Mark:
         """Remember now; pass it as `since=` to wait only for what the bot does after it."""
         return self._api.mark()
@@ -293,16 +316,8 @@ class FakeUser(_ChatView):
         caption: str | None = None,
         reply_to: FakeMessage | None = None,
     ) -> FakeMessage:
-        return self._api.user_sends_file(
-            self._bot,
-            self._person,
-            self._chat,
-            kind="document",
-            content=content,
-            filename=filename,
-            mime_type=mime_type,
-            caption=caption,
-            reply_to=reply_to,
+        return self._post_file(
+            self._person, "document", content, filename, mime_type, caption, reply_to
         )
 
     async def send_photo(
@@ -311,17 +326,7 @@ class FakeUser(_ChatView):
         caption: str | None = None,
         reply_to: FakeMessage | None = None,
     ) -> FakeMessage:
-        return self._api.user_sends_file(
-            self._bot,
-            self._person,
-            self._chat,
-            kind="photo",
-            content=content,
-            filename=None,
-            mime_type=None,
-            caption=caption,
-            reply_to=reply_to,
-        )
+        return self._post_file(self._person, "photo", content, None, None, caption, reply_to)
 
     async def press(
         self,
@@ -411,16 +416,8 @@ class FakeGroup(_ChatView):
         caption: str | None = None,
         reply_to: FakeMessage | None = None,
     ) -> FakeMessage:
-        return self._api.user_sends_file(
-            self._bot,
-            user.person,
-            self._chat,
-            kind="document",
-            content=content,
-            filename=filename,
-            mime_type=mime_type,
-            caption=caption,
-            reply_to=reply_to,
+        return self._post_file(
+            user.person, "document", content, filename, mime_type, caption, reply_to
         )
 
     def __repr__(self) -> str:

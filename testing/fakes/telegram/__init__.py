@@ -4,7 +4,7 @@ The real bot (python-telegram-bot) talks to it over HTTP on 127.0.0.1; tests dri
 people and groups and read what the bot sent them.
 """
 
-from handlers.fakeapi.client import (
+from fakes.telegram.client import (
     Button,
     CallbackAnswer,
     FakeDocument,
@@ -15,7 +15,7 @@ from handlers.fakeapi.client import (
     Mark,
     MessageVersion,
 )
-from handlers.fakeapi.server import (
+from fakes.telegram.server import (
     ApiCall,
     ApiError,
     FakeBotApi,

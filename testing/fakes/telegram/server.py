@@ -41,7 +41,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
-from handlers.fakeapi.client import (
+from fakes.telegram.client import (
     CallbackAnswer,
     FakeDocument,
     FakeGroup,
