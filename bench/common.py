@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.admin import OfficeFile, read_office_file
 from bot.app import Options, SopBot
-from bot.config import Settings
+from bot.office.admin import OfficeFile, read_office_file
+from bot.settings import Settings
 from sop.handins import Handin
 from sop.loader import Catalog, load_catalog
 from sop.models import HandinKind
 
 ROOT = Path(__file__).resolve().parent.parent
-OFFICE_FILE = ROOT / "bot" / "offices" / "kpu-kabupaten-kapuas.yaml"
+OFFICE_FILE = ROOT / "bot" / "office" / "examples" / "kpu-kabupaten-kapuas.yaml"
 SOP_D = "kapuas-medsos-jdih"
 TOKEN = "123456789:BENCH-token-for-the-local-fake-api-x"  # noqa: S105 - only the fake knows it
 ADMIN_ID = 100000299

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import SOP_D, WALK, Benchmark, Table, catalog, header, median, office_file
-from bot.admin import Admin
 from bot.clock import FakeClock
-from bot.workflow import Done, Workflow
+from bot.office.admin import Admin
+from bot.process.workflow import Done, Workflow
 from sop import engine
 from sop.engine import Action, Actor
 from storage.db import Database

@@ -28,7 +28,7 @@ from bench.common import (
 )
 from bench.seed import stored
 from bot.app import SopBot
-from bot.workflow import Done
+from bot.process.workflow import Done
 from fakes.telegram import FakeBotApi, FakeMessage, FakeUser
 
 SIZES = (1_000, 10_000, 100_000)

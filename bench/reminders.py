@@ -17,10 +17,10 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 from bench.common import SOP_D, TOKEN, Benchmark, Table, catalog, header, settings
-from bot.admin import Admin, validate_office
 from bot.app import Options, SopBot
 from bot.clock import FakeClock
-from bot.workflow import Done
+from bot.office.admin import Admin, validate_office
+from bot.process.workflow import Done
 from fakes.telegram import ApiCall, FakeBotApi, Limits
 from sop.loader import Catalog
 

@@ -36,9 +36,9 @@ from typing import Any, cast
 import aiosqlite
 
 from bench.common import ROOT, SOP_D, WALK, catalog, office_file
-from bot.admin import Admin
 from bot.clock import FakeClock
-from bot.workflow import MAX_FILE_BUTTONS, Done, Workflow
+from bot.office.admin import Admin
+from bot.process.workflow import MAX_FILE_BUTTONS, Done, Workflow
 from storage.audit import AuditEvent
 from storage.db import Database, Tx
 from storage.outbox import OutboxItem
@@ -389,13 +389,13 @@ async def seed(path: Path, have: int, target: int) -> None:
 
 CACHE = ROOT / "data" / "bench"
 # What decides the stored rows: the replay, the schema and the repositories that write it, the
-# SOP and the office. (The template's message texts come from bot/texts.py; a wording change
+# SOP and the office. (The template's message texts come from bot/words/; a wording change
 # there does not make the stored processes any different to measure against.)
 _FINGERPRINTED = [
     "bench/seed.py",
     "bench/common.py",
     "sop/definitions/kapuas-medsos-jdih.yaml",
-    "bot/offices/kpu-kabupaten-kapuas.yaml",
+    "bot/office/examples/kpu-kabupaten-kapuas.yaml",
     "storage/*.py",
     "storage/migrations/*.sql",
 ]

@@ -9,16 +9,16 @@ import logging
 import signal
 from dataclasses import dataclass, field
 
-from bot.admin import Admin
+from bot.chat.dialog import Dialog
+from bot.chat.events import Answer, Event
+from bot.chat.report_flow import file_generators
+from bot.chat.sender import Sender
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.delivery import Sender
-from bot.dialog import Dialog
-from bot.events import Answer, Event
-from bot.report_dialog import file_generators
-from bot.scheduler import Scheduler
-from bot.workflow import Workflow
-from handlers.telegram import Endpoint, TelegramFrontend
+from bot.office.admin import Admin
+from bot.process.scheduler import Scheduler
+from bot.process.workflow import Workflow
+from bot.settings import Settings
+from handlers.telegram.frontend import Endpoint, TelegramFrontend
 from sop.loader import Catalog, load_catalog
 from storage.db import Database
 

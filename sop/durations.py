@@ -2,7 +2,7 @@
 
 ``hari`` is a working day; ``menit`` and ``jam`` are minutes of working time. A duration keeps days
 and minutes apart because a working day is not a fixed number of minutes: how long it really takes
-depends on the office calendar (``bot.calendar``).
+depends on the office calendar (``bot.office.calendar``).
 """
 
 from __future__ import annotations

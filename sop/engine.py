@@ -33,7 +33,7 @@ class Status(StrEnum):
 
 
 class WorkTime(Protocol):
-    """Deadline arithmetic in an office's working time (see ``bot.calendar``)."""
+    """Deadline arithmetic in an office's working time (see ``bot.office.calendar``)."""
 
     def add(self, start: datetime, duration: Duration) -> datetime: ...
 

@@ -1,7 +1,7 @@
 """Read-only queries behind the reports, the charts and the archive record.
 
-Every query the evaluation needs is here, so the figures (``bot.reports``) and the archive record
-(``bot.archive``) stay pure functions of the rows. Construct with ``ReportQueries(tx.conn)`` inside
+Every query the evaluation needs is here, so the figures (``bot.documents.reports``) and the archive record
+(``bot.documents.archive``) stay pure functions of the rows. Construct with ``ReportQueries(tx.conn)`` inside
 ``async with db.read() as tx``: the whole report is then read from one consistent snapshot.
 """
 

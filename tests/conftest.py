@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.reports import Report, build_report
+from bot.documents.reports import Report, build_report
 from fakes.telegram import FakeBotApi
 from storage.db import Database
 from tests.harness import T0, TOKEN, Harness

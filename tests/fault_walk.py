@@ -19,8 +19,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.messages import OutMessage
-from bot.texts import ALREADY_DONE
+from bot.chat.messages import OutMessage
+from bot.words.steps import ALREADY_DONE
 from fakes.telegram import FakeBotApi, FakeMessage, FakeUser
 from sop import engine
 from sop.engine import Action, Actor, ProcessState, Status

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.admin import Admin, validate_office
 from bot.app import Options, SopBot
 from bot.clock import FakeClock
-from bot.config import Settings
+from bot.office.admin import Admin, validate_office
+from bot.settings import Settings
 from fakes.telegram import FakeBotApi, FakeGroup, FakeMessage, FakeUser, Mark
 from sop.handins import Handin
 from sop.loader import Catalog, load_catalog

@@ -33,8 +33,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.office_config import calendar_for
-from bot.reports import (
+from bot.documents.reports import (
     Report,
     SopFigures,
     Spread,
@@ -42,6 +41,7 @@ from bot.reports import (
     baku_mutu_working,
     short_kegiatan,
 )
+from bot.office.settings import calendar_for
 from sop.loader import load_catalog
 from sop.models import SopDefinition
 from storage.db import Database

@@ -12,9 +12,15 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from bot.archive import ArchiveRecord, ArchiveStep, UnknownProcess, archive_pdf, render_archive
+from bot.cli.reports import add_audit_export_arguments, cmd_audit_export
 from bot.clock import FakeClock
-from bot.report_cli import add_audit_export_arguments, cmd_audit_export
+from bot.documents.archive import (
+    ArchiveRecord,
+    ArchiveStep,
+    UnknownProcess,
+    archive_pdf,
+    render_archive,
+)
 from storage.db import Database
 from tests.report_history import (
     FILE_P1,
@@ -180,7 +186,7 @@ def test_audit_export_writes_the_pdf(
     capsys: pytest.CaptureFixture[str],
     report_template: tuple[Path, History],
 ) -> None:
-    monkeypatch.setattr("bot.report_cli.SystemClock", lambda: FakeClock(NOW))
+    monkeypatch.setattr("bot.cli.reports.SystemClock", lambda: FakeClock(NOW))
     database, history = tmp_path / "cli.db", report_template[1]
     shutil.copyfile(report_template[0], database)
     pid = history.processes["P1"]

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from bot.calendar import (
+from bot.office.calendar import (
     DEFAULT_HOURS,
     CalendarSettings,
     NoWorkingTimeError,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from sop.loader import BUILTIN_DIR
 from storage.db import Database
 

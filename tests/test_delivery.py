@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
+from bot.chat.messages import OutMessage, Rich
+from bot.chat.sender import Sender
 from bot.clock import FakeClock
-from bot.delivery import Sender
-from bot.messages import OutMessage, Rich
 from fakes.telegram import FakeBotApi, Faults, Limits
-from handlers.channel import TelegramChannel
+from handlers.telegram.channel import TelegramChannel
 from storage.db import Database
 from tests.harness import TOKEN
 

@@ -13,9 +13,9 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.charts import step_chart_png
-from bot.exports import CSV_HEADER, DURATION_FORMAT, report_csv, report_xlsx
-from bot.reports import Report
+from bot.documents.charts import step_chart_png
+from bot.documents.exports import CSV_HEADER, DURATION_FORMAT, report_csv, report_xlsx
+from bot.documents.reports import Report
 from tests.report_history import (
     History,
     hours,

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from bot.clock import FakeClock
-from bot.workflow import Done, Workflow
+from bot.process.workflow import Done, Workflow
 from fakes.telegram import FakeBotApi, FakeUser, Faults
 from sop.loader import load_catalog
 from storage.db import Database

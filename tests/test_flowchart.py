@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.patches import FancyArrowPatch
 
-from bot.flowchart import (
+from bot.cli.reports import cmd_sop_png
+from bot.documents.flowchart import (
     CURRENT_FILL,
     DONE_FILL,
     RETURN_INK,
@@ -21,7 +22,6 @@ from bot.flowchart import (
     flowchart_png,
     progress_marks,
 )
-from bot.report_cli import cmd_sop_png
 from sop.loader import Catalog, load_catalog
 from storage.processes import StepRun
 from tests.report_history import png_size

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.calendar import WorkCalendar
-from bot.office_config import OfficeSettings, ReminderSettings, reminders_of
-from bot.reminders import decide, next_reminder, plan_for
+from bot.office.calendar import WorkCalendar
+from bot.office.settings import OfficeSettings, ReminderSettings, reminders_of
+from bot.process.reminders import decide, next_reminder, plan_for
 from sop.durations import Duration
 from sop.loader import load_catalog
 from sop.models import Step

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from bot.cli.reports import add_report_arguments, cmd_report
 from bot.clock import FakeClock
-from bot.report_cli import add_report_arguments, cmd_report
-from bot.reports import (
+from bot.documents.reports import (
     MAX_SUMMARY,
     PERIOD_KINDS,
     PERIOD_LABELS,
@@ -386,7 +386,7 @@ def database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, report_template: tuple[Path, History]
 ) -> Path:
     # Commands run without ``now`` read the clock: make it the history's fixed moment.
-    monkeypatch.setattr("bot.report_cli.SystemClock", lambda: FakeClock(NOW))
+    monkeypatch.setattr("bot.cli.reports.SystemClock", lambda: FakeClock(NOW))
     path = tmp_path / "cli.db"
     shutil.copyfile(report_template[0], path)
     return path

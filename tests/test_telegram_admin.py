@@ -29,10 +29,10 @@ def _cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
 def test_office_import_twice_changes_nothing_the_second_time(tmp_path: Path) -> None:
     db = tmp_path / "sopbot.db"
     for name in ("kpu-kabupaten-kapuas.yaml", "kpu-provinsi-jambi.yaml"):
-        first = _cli("office", "import", str(REPO / "bot" / "offices" / name), db=db)
+        first = _cli("office", "import", str(REPO / "bot" / "office" / "examples" / name), db=db)
         assert first.returncode == 0, first.stderr
         assert "dibuat" in first.stdout
-        second = _cli("office", "import", str(REPO / "bot" / "offices" / name), db=db)
+        second = _cli("office", "import", str(REPO / "bot" / "office" / "examples" / name), db=db)
         assert second.returncode == 0, second.stderr
         assert second.stdout.strip().endswith("tidak ada perubahan.")
 

@@ -14,8 +14,8 @@ import openpyxl
 from matplotlib.image import imread
 from pypdf import PdfReader
 
-from bot.exports import CSV_HEADER, SHEETS
-from bot.flowchart import CURRENT_FILL, DONE_FILL, flowchart_png
+from bot.documents.exports import CSV_HEADER, SHEETS
+from bot.documents.flowchart import CURRENT_FILL, DONE_FILL, flowchart_png
 from fakes.telegram import FakeMessage, FakeUser, Mark
 from tests.harness import ADMIN_ID, Harness, hand_in, is_step, start_process, wait_text
 from tests.report_history import png_size

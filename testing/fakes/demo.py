@@ -9,15 +9,14 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import bot
-from bot.admin import Admin, read_office_file
 from bot.app import Options, SopBot
-from bot.config import Settings
 from bot.logs import setup_logging
+from bot.office.admin import EXAMPLE_OFFICES, Admin, read_office_file
+from bot.settings import Settings
 from fakes.telegram import FakeBotApi, FakeGroup, FakeMessage, FakeUser
 
 DEMO_TOKEN = "123456789:DEMO-token-for-the-local-fake-api-x"  # noqa: S105 - only the fake knows it
-OFFICE_FILE = Path(bot.__file__).resolve().parent / "offices" / "kpu-kabupaten-kapuas.yaml"
+OFFICE_FILE = EXAMPLE_OFFICES / "kpu-kabupaten-kapuas.yaml"
 ADMIN_ID = 100000299
 WAIT = 10.0
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.office_config import ReminderSettings
+from bot.office.settings import ReminderSettings
 from sop.durations import Duration
 
 TELEGRAM_API = "https://api.telegram.org/bot"

@@ -14,12 +14,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.clock import Clock
-from bot.office_config import OfficeSettings, calendar_for, settings_of
+from bot.office.settings import OfficeSettings, calendar_for, settings_of
 from sop.loader import Catalog
 from storage.db import Database, Tx
 from storage.offices import Invite, Office, User
 
 INVITE_DAYS = 7
+# The example office files of the two offices in the SOP sources (README: setting up an office).
+EXAMPLE_OFFICES = Path(__file__).parent / "examples"
 
 
 class OfficeFileError(Exception):

@@ -21,7 +21,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from bot.reports import Report, SopFigures, StepFigures, duration_text, period_text, short_kegiatan
+from bot.documents.reports import (
+    Report,
+    SopFigures,
+    StepFigures,
+    duration_text,
+    period_text,
+    short_kegiatan,
+)
 
 DPI = 120
 WIDTH_IN = 12.0

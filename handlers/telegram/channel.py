@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-os.environ.setdefault("PTB_TIMEDELTA", "1")  # see handlers/telegram.py
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # see handlers/telegram/frontend.py
 
 from telegram import Bot, InputFile, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -20,9 +20,9 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.delivery import PermanentFailure, RetryLater, TemporaryFailure
-from bot.messages import OutMessage, Rich
-from handlers.render import CAPTION_LIMIT, keyboard, reply_markup, to_html
+from bot.chat.messages import OutMessage, Rich
+from bot.chat.sender import PermanentFailure, RetryLater, TemporaryFailure
+from handlers.telegram.render import CAPTION_LIMIT, keyboard, reply_markup, to_html
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 

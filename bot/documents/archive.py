@@ -29,9 +29,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from bot.calendar import WorkCalendar, format_lateness, format_local
-from bot.office_config import calendar_for
-from bot.reports import (
+from bot.documents.reports import (
     STATUS_LABELS,
     RoleLabels,
     baku_mutu_text,
@@ -39,7 +37,9 @@ from bot.reports import (
     duration_text,
     short_kegiatan,
 )
-from bot.sop_text import MONTHS
+from bot.office.calendar import WorkCalendar, format_lateness, format_local
+from bot.office.settings import calendar_for
+from bot.words.sop_form import MONTHS
 from sop.loader import definition_from_json
 from sop.models import SopDefinition
 from storage.db import Database

@@ -1,6 +1,6 @@
 """The conversation: what the bot does with each command, button press, text and file.
 
-Channel-neutral: a channel turns its updates into ``bot.events`` and calls ``Dialog.handle``; every
+Channel-neutral: a channel turns its updates into ``bot.chat.events`` and calls ``Dialog.handle``; every
 reply goes through the outbox (so replies keep their order with the step messages), and a press
 gets an immediate ``Answer``. What the bot is waiting for from a person (a note, a hand-in, a
 title) is kept in the database, so a restart loses nothing.
@@ -13,11 +13,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from bot import notify, texts
-from bot.admin import Admin
-from bot.admin_dialog import AdminDialog, Spot
-from bot.clock import Clock
-from bot.events import (
+from bot.chat import notify
+from bot.chat.admin_flow import AdminDialog, Spot
+from bot.chat.events import (
     AddedToGroup,
     Answer,
     Chat,
@@ -29,10 +27,13 @@ from bot.events import (
     Press,
     Text,
 )
-from bot.messages import Attachment, Button, OutMessage, Rich
-from bot.report_dialog import ReportDialog
-from bot.timeline import timeline_message
-from bot.workflow import Done, NeedsInput, NeedsNote, Outcome, Refused, Workflow
+from bot.chat.messages import Attachment, Button, OutMessage, Rich
+from bot.chat.report_flow import ReportDialog
+from bot.clock import Clock
+from bot.office.admin import Admin
+from bot.process.workflow import Done, NeedsInput, NeedsNote, Outcome, Refused, Workflow
+from bot.words import steps as texts
+from bot.words.timeline import timeline_message
 from sop.engine import MAX_TITLE
 from sop.handins import Handin
 from sop.models import HandinKind, HandinSpec

@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch, Polygon, Rectangle
 from matplotlib.path import Path
 
-from bot.reports import short_kegiatan
+from bot.documents.reports import short_kegiatan
 from sop.models import Kind, SopDefinition, Step
 from storage.processes import StepRun
 

@@ -1,11 +1,11 @@
 """Reminders and escalation, acted on when their time comes.
 
 The database is the source of truth: every open step run carries the time of its next alert
-(``next_alert_at``). A sweep takes the runs whose alert is due, decides with ``bot.reminders``,
+(``next_alert_at``). A sweep takes the runs whose alert is due, decides with ``bot.process.reminders``,
 and in one transaction queues the reminder (and the escalation), records it in the audit log and
 moves the run's alert on. A reminder's outbox key names the run and the reminder's number, so it
 is queued once even if the bot dies and sweeps again; the run's alert moves only if nobody moved
-it since it was read. Something outside (PTB's JobQueue, see ``handlers.telegram``) wakes the
+it since it was read. Something outside (PTB's JobQueue, see ``handlers.telegram.frontend``) wakes the
 sweep at the next alert time; at start the sweep runs once, which re-arms everything.
 """
 
@@ -16,12 +16,13 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
-from bot import notify, texts
+from bot.chat import notify
+from bot.chat.messages import Button
 from bot.clock import Clock
-from bot.messages import Button
-from bot.office_config import ReminderSettings, reminders_of
-from bot.reminders import decide, plan_for
-from bot.workflow import Context, Workflow
+from bot.office.settings import ReminderSettings, reminders_of
+from bot.process.reminders import decide, plan_for
+from bot.process.workflow import Context, Workflow
+from bot.words import steps as texts
 from storage.db import Database, Tx
 from storage.offices import Office, User
 from storage.processes import StepRun

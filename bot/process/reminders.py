@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.calendar import WorkCalendar
-from bot.office_config import ReminderSettings
+from bot.office.calendar import WorkCalendar
+from bot.office.settings import ReminderSettings
 from sop.durations import Duration
 from sop.models import Step
 from storage.processes import StepRun

@@ -29,8 +29,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.calendar import format_local
-from bot.reports import (
+from bot.documents.reports import (
     Report,
     SopFigures,
     StepFigures,
@@ -38,6 +37,7 @@ from bot.reports import (
     method_note,
     period_text,
 )
+from bot.office.calendar import format_local
 
 DURATION_FORMAT = "[h]:mm"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"

@@ -13,12 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import notify, texts
-from bot.calendar import WorkCalendar
+from bot.chat import notify
+from bot.chat.messages import Button, OutMessage, Rich
 from bot.clock import Clock
-from bot.messages import Button, OutMessage, Rich
-from bot.office_config import ReminderSettings, calendar_for, reminders_of, settings_of
-from bot.reminders import first_alert, plan_for
+from bot.office.calendar import WorkCalendar
+from bot.office.settings import ReminderSettings, calendar_for, reminders_of, settings_of
+from bot.process.reminders import first_alert, plan_for
+from bot.words import steps as texts
 from sop import engine
 from sop.engine import (
     Action,
@@ -438,7 +439,7 @@ class Workflow:
             return
         text = Rich().b(f"Arsip proses #{ctx.process.id}").nl()
         text.add(f"{ctx.process.title} — rekaman untuk disimpan (softcopy) dan dicetak (hardcopy).")
-        # "archive": the sender's generator of archive records (bot.report_dialog.ReportFiles).
+        # "archive": the sender's generator of archive records (bot.chat.report_flow.ReportFiles).
         message = OutMessage(text, generate={"kind": "archive", "process": ctx.process.id})
         await notify.to_user(tx, starter, message, now)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.messages import OutMessage
+from bot.chat.messages import OutMessage
 from storage.db import Tx
 from storage.offices import Office, User
 from storage.outbox import OutboxItem

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.calendar import WorkCalendar, format_lateness, format_local
-from bot.messages import Button, OutMessage, Rich
+from bot.chat.messages import Button, OutMessage, Rich
+from bot.office.calendar import WorkCalendar, format_lateness, format_local
 from sop.engine import RejectReason
 from sop.models import Choice, HandinKind, HandinSpec, Kind, RoleBook, SopDefinition, Step
 from storage.offices import Office

@@ -1,6 +1,6 @@
 """Command-line entry points for reports, archive records and SOP flowcharts.
 
-``bot.cli`` wires them in (see ``add_report_arguments``, ``add_audit_export_arguments`` and
+``bot.cli.main`` wires them in (see ``add_report_arguments``, ``add_audit_export_arguments`` and
 ``cmd_sop_png``). Every command prints Indonesian messages and returns an exit code: 0 done,
 1 failed (a file that cannot be written, broken SOP files), 2 bad input (unknown office, process or
 SOP code, a bad date, an end before the start, a format that needs ``--out``, no database file).
@@ -16,13 +16,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.archive import UnknownProcess, archive_pdf
-from bot.charts import step_chart_png
 from bot.clock import SystemClock
-from bot.config import Settings
-from bot.exports import report_csv, report_xlsx
-from bot.flowchart import flowchart_png
-from bot.reports import Report, UnknownOffice, build_report, period_text, summary_text
+from bot.documents.archive import UnknownProcess, archive_pdf
+from bot.documents.charts import step_chart_png
+from bot.documents.exports import report_csv, report_xlsx
+from bot.documents.flowchart import flowchart_png
+from bot.documents.reports import Report, UnknownOffice, build_report, period_text, summary_text
+from bot.settings import Settings
 from sop.loader import SopFileError, load_catalog
 from storage.db import Database
 from storage.reports import ReportQueries

@@ -8,18 +8,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot import texts
-from bot.admin import Admin
-from bot.calendar import CalendarSettings, Weekday, format_date
-from bot.events import AddedToGroup, Answer, Chat, Command, FileRef
-from bot.messages import OutMessage, Rich
-from bot.office_config import calendar_for, settings_of
+from bot.chat.events import AddedToGroup, Answer, Chat, Command, FileRef
+from bot.chat.messages import OutMessage, Rich
+from bot.office.admin import Admin
+from bot.office.calendar import CalendarSettings, Weekday, format_date
+from bot.office.settings import calendar_for, settings_of
+from bot.words import steps as texts
 from storage.offices import Office, User
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from bot.dialog import Dialog
+    from bot.chat.dialog import Dialog
 
 ADMIN_ONLY = "Perintah ini hanya untuk admin bot."
 _DATE = r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})"

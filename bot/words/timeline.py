@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot import texts
-from bot.calendar import WorkCalendar
-from bot.messages import OutMessage, Rich
+from bot.chat.messages import OutMessage, Rich
+from bot.office.calendar import WorkCalendar
+from bot.words import steps as texts
 from sop.models import RoleBook, SopDefinition
 from storage.audit import AuditEvent
 from storage.processes import ProcessRow

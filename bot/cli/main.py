@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, Settings
-from bot.report_cli import add_audit_export_arguments, add_report_arguments, cmd_sop_png
-from bot.sop_text import catalogue, form
+from bot.cli.reports import add_audit_export_arguments, add_report_arguments, cmd_sop_png
+from bot.settings import ConfigError, Settings
+from bot.words.sop_form import catalogue, form
 from sop.loader import SopFileError, load_catalog
 from storage.db import Database
 
@@ -95,8 +95,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _office_import_async(path: Path, settings: Settings) -> int:
-    from bot.admin import Admin, OfficeFileError, read_office_file
     from bot.clock import SystemClock
+    from bot.office.admin import Admin, OfficeFileError, read_office_file
 
     catalog = load_catalog(settings.sop_dirs)
     try:
@@ -167,7 +167,9 @@ def parser() -> argparse.ArgumentParser:
         dest="office_command", required=True
     )
     imp = office.add_parser("import", help="buat atau perbarui kantor dari berkas YAML")
-    imp.add_argument("file", help="berkas kantor, mis. bot/offices/kpu-kabupaten-kapuas.yaml")
+    imp.add_argument(
+        "file", help="berkas kantor, mis. bot/office/examples/kpu-kabupaten-kapuas.yaml"
+    )
     imp.add_argument("--database", help="berkas basis data (bawaan: DATABASE_PATH)")
     imp.set_defaults(func=_office_import)
 

@@ -17,9 +17,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, Protocol
 
-from bot import notify
+from bot.chat import notify
+from bot.chat.messages import Attachment, OutMessage, Rich
 from bot.clock import Clock
-from bot.messages import Attachment, OutMessage, Rich
 from storage.db import Database
 from storage.outbox import OutboxItem
 

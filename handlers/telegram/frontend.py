@@ -1,5 +1,5 @@
 """The Telegram front end: python-telegram-bot's Application, its handlers (which turn updates into
-``bot.events`` and hand them to the dialog), the command menu, and polling or webhook."""
+``bot.chat.events`` and hand them to the dialog), the command menu, and polling or webhook."""
 
 from __future__ import annotations
 
@@ -35,8 +35,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.config import ConfigError
-from bot.events import (
+from bot.chat.events import (
     AddedToGroup,
     Answer,
     Chat,
@@ -48,7 +47,8 @@ from bot.events import (
     Press,
     Text,
 )
-from handlers.channel import TelegramChannel
+from bot.settings import ConfigError
+from handlers.telegram.channel import TelegramChannel
 
 log = logging.getLogger(__name__)
 

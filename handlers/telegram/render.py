@@ -6,7 +6,7 @@ import html
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.messages import OutMessage, Rich
+from bot.chat.messages import OutMessage, Rich
 
 CAPTION_LIMIT = 1024
 

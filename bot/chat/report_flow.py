@@ -16,17 +16,14 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from bot import texts
-from bot.admin_dialog import Spot
-from bot.archive import archive_pdf
-from bot.calendar import format_date
-from bot.charts import step_chart_png
-from bot.events import Answer, Chat, Command
-from bot.exports import report_csv, report_xlsx
-from bot.flowchart import flowchart_png, progress_marks
-from bot.messages import Attachment, Button, OutMessage, Rich
-from bot.office_config import DEFAULT_REPORT_ROLES, settings_of
-from bot.reports import (
+from bot.chat.admin_flow import Spot
+from bot.chat.events import Answer, Chat, Command
+from bot.chat.messages import Attachment, Button, OutMessage, Rich
+from bot.documents.archive import archive_pdf
+from bot.documents.charts import step_chart_png
+from bot.documents.exports import report_csv, report_xlsx
+from bot.documents.flowchart import flowchart_png, progress_marks
+from bot.documents.reports import (
     PERIOD_KINDS,
     PERIOD_LABELS,
     PeriodKind,
@@ -35,14 +32,17 @@ from bot.reports import (
     period,
     summary_text,
 )
+from bot.office.calendar import format_date
+from bot.office.settings import DEFAULT_REPORT_ROLES, settings_of
+from bot.words import steps as texts
 from sop.loader import definition_from_json
 from storage.offices import Office, User
 
 if TYPE_CHECKING:
+    from bot.chat.dialog import Dialog
+    from bot.chat.sender import Generator
     from bot.clock import Clock
-    from bot.delivery import Generator
-    from bot.dialog import Dialog
-    from bot.workflow import Context
+    from bot.process.workflow import Context
     from sop.loader import Catalog
     from sop.models import SopDefinition
     from storage.db import Database, Tx

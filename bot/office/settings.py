@@ -17,7 +17,7 @@ from pydantic import (
     field_validator,
 )
 
-from bot.calendar import CalendarSettings, WorkCalendar
+from bot.office.calendar import CalendarSettings, WorkCalendar
 from sop.durations import Duration
 from sop.handins import parse_nomor
 from storage.offices import Office
