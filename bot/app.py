@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from bot.chat.dialog import Dialog
 from bot.chat.events import Answer, Event
-from bot.chat.report_flow import file_generators
 from bot.chat.sender import Sender
 from bot.clock import Clock, SystemClock
+from bot.documents.files import file_generators
 from bot.office.admin import Admin
 from bot.process.scheduler import Scheduler
 from bot.process.workflow import Workflow

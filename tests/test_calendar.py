@@ -24,6 +24,8 @@ from bot.office.calendar import (
     OfficeHours,
     Weekday,
     WorkCalendar,
+)
+from bot.words.format import (
     format_date,
     format_date_local,
     format_lateness,
@@ -643,8 +645,9 @@ def test_zone_abbreviations_outside_indonesia() -> None:
         (timedelta(hours=2, minutes=5), None, "2 jam 5 menit"),
         (timedelta(hours=30), None, "30 jam"),
         (timedelta(hours=8, minutes=30), timedelta(hours=8, minutes=30), "1 hari"),
-        (timedelta(hours=11, minutes=31), timedelta(hours=8, minutes=30), "1 hari 3 jam"),
-        (timedelta(hours=8, minutes=35), timedelta(hours=8, minutes=30), "1 hari"),
+        # One way to write a duration everywhere: every unit that is not zero is shown.
+        (timedelta(hours=11, minutes=31), timedelta(hours=8, minutes=30), "1 hari 3 jam 1 menit"),
+        (timedelta(hours=8, minutes=35), timedelta(hours=8, minutes=30), "1 hari 5 menit"),
         (timedelta(hours=51), timedelta(hours=24), "2 hari 3 jam"),
         (timedelta(hours=2), timedelta(hours=8, minutes=30), "2 jam"),
     ],
@@ -658,7 +661,7 @@ def test_format_lateness_rounds_up() -> None:
     assert format_lateness(timedelta(hours=2, minutes=4, seconds=1)) == "2 jam 5 menit"
     assert format_lateness(timedelta(0)) == "0 menit"
     day = STD.nominal_day_length
-    assert format_lateness(timedelta(hours=12), day) == "1 hari 3 jam"
+    assert format_lateness(timedelta(hours=12), day) == "1 hari 3 jam 30 menit"
     with pytest.raises(ValueError, match="negative"):
         format_lateness(timedelta(minutes=-1))
     with pytest.raises(ValueError, match="negative"):

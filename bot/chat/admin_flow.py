@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 from bot.chat.events import AddedToGroup, Answer, Chat, Command, FileRef
 from bot.chat.messages import OutMessage, Rich
 from bot.office.admin import Admin
-from bot.office.calendar import CalendarSettings, Weekday, format_date
+from bot.office.calendar import CalendarSettings, Weekday
 from bot.office.settings import calendar_for, settings_of
 from bot.words import steps as texts
+from bot.words.format import format_date
 from storage.offices import Office, User
 
 if TYPE_CHECKING:

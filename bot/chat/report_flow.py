@@ -11,18 +11,13 @@ only make what the dialog already allowed.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from bot.chat.admin_flow import Spot
 from bot.chat.events import Answer, Chat, Command
-from bot.chat.messages import Attachment, Button, OutMessage, Rich
-from bot.documents.archive import archive_pdf
-from bot.documents.charts import step_chart_png
-from bot.documents.exports import report_csv, report_xlsx
-from bot.documents.flowchart import flowchart_png, progress_marks
+from bot.chat.messages import Button, OutMessage, Rich
+from bot.documents.files import ARCHIVE_FILE, DIAGRAM, FORMATS, REPORT_FILE
 from bot.documents.reports import (
     PERIOD_KINDS,
     PERIOD_LABELS,
@@ -32,20 +27,17 @@ from bot.documents.reports import (
     period,
     summary_text,
 )
-from bot.office.calendar import format_date
 from bot.office.settings import DEFAULT_REPORT_ROLES, settings_of
 from bot.words import steps as texts
-from sop.loader import definition_from_json
+from bot.words.format import format_date
 from storage.offices import Office, User
 
 if TYPE_CHECKING:
     from bot.chat.dialog import Dialog
-    from bot.chat.sender import Generator
-    from bot.clock import Clock
     from bot.process.workflow import Context
     from sop.loader import Catalog
     from sop.models import SopDefinition
-    from storage.db import Database, Tx
+    from storage.db import Tx
 
 # Menu actions this dialog answers (``Dialog._menu`` hands them over).
 OFFICE = "lap_kantor"
@@ -55,15 +47,6 @@ FLOWCHART = "sopgambar"
 ARCHIVE = "arsip"
 ACTIONS = frozenset({OFFICE, PERIOD, DOWNLOAD, FLOWCHART, ARCHIVE})
 
-# Generator kinds. The workflow queues "archive" itself when a process ends.
-REPORT_FILE = "laporan"
-DIAGRAM = "diagram"
-ARCHIVE_FILE = "archive"
-
-FORMATS: Mapping[str, tuple[str, str]] = {
-    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "csv": ("CSV", "text/csv"),
-}
 MAX_SOP_BUTTONS = 30
 
 
@@ -320,80 +303,3 @@ class ReportDialog:
             case "lap_unduh":
                 return await self._download(at, user, office, p)
         return Answer(texts.INVALID_BUTTON, alert=True)
-
-
-# --- the files, made when they are sent -----------------------------------------------------------
-
-
-class ReportFiles:
-    """What the generators make: the report's chart and spreadsheets, and flowcharts."""
-
-    def __init__(self, db: Database, catalog: Catalog, clock: Clock) -> None:
-        self.db = db
-        self.catalog = catalog
-        self.clock = clock
-
-    async def report_file(self, spec: Mapping[str, Any]) -> Attachment:
-        code, fmt = str(spec["office"]), str(spec["format"])
-        start, end = date.fromisoformat(str(spec["from"])), date.fromisoformat(str(spec["to"]))
-        report = await build_report(
-            self.db, code, start, end, self.clock.now(), roles=self.catalog.roles
-        )
-        name = f"laporan-sop-{code}-{start.isoformat()}-{end.isoformat()}"
-        match fmt:
-            case "png":
-                png = await asyncio.to_thread(step_chart_png, report)
-                return Attachment(
-                    f"grafik-{name}.png", data=png, mime_type="image/png", as_photo=True
-                )
-            case "xlsx":
-                data = await asyncio.to_thread(report_xlsx, report)
-            case "csv":
-                data = report_csv(report)
-            case _:
-                raise ValueError(f"unknown report format {fmt!r}")
-        return Attachment(f"{name}.{fmt}", data=data, mime_type=FORMATS[fmt][1])
-
-    async def archive(self, spec: Mapping[str, Any]) -> Attachment:
-        """A process's archive record (PDF), made when it is sent: it holds the final state and
-        audit hash even when it was queued in the transaction that ended the process."""
-        process = int(spec["process"])
-        data = await archive_pdf(self.db, process, self.clock.now(), roles=self.catalog.roles)
-        return Attachment(f"arsip-proses-{process}.pdf", data=data, mime_type="application/pdf")
-
-    async def diagram(self, spec: Mapping[str, Any]) -> Attachment:
-        if "process" in spec:
-            return await self._process_diagram(int(spec["process"]))
-        code = str(spec["sop"])
-        defn = self.catalog.get(code)
-        if defn is None:
-            raise LookupError(f"SOP {code} is not in the catalogue")
-        png = await asyncio.to_thread(flowchart_png, defn, self.catalog.roles)
-        return Attachment(f"diagram-{code}.png", data=png, mime_type="image/png", as_photo=True)
-
-    async def _process_diagram(self, process_id: int) -> Attachment:
-        async with self.db.read() as tx:
-            process = await tx.processes.get(process_id)
-            content = await tx.processes.version_content(process.sop_version) if process else None
-            runs = await tx.processes.step_runs(process_id)
-        if process is None or content is None:
-            raise LookupError(f"process {process_id} is not stored")
-        defn = definition_from_json(content, f"SOP versi {process.sop_version[:12]}")
-        current, done = progress_marks(process.status, process.current_step, runs)
-        png = await asyncio.to_thread(
-            flowchart_png,
-            defn,
-            self.catalog.roles,
-            current_step=current,
-            done_steps=done,
-            title=f"Proses #{process.id} — {process.title}",
-        )
-        return Attachment(
-            f"diagram-proses-{process.id}.png", data=png, mime_type="image/png", as_photo=True
-        )
-
-
-def file_generators(db: Database, catalog: Catalog, clock: Clock) -> dict[str, Generator]:
-    """The sender's generators for this dialog's messages, by ``generate`` kind."""
-    files = ReportFiles(db, catalog, clock)
-    return {REPORT_FILE: files.report_file, DIAGRAM: files.diagram, ARCHIVE_FILE: files.archive}

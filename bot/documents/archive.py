@@ -37,8 +37,9 @@ from bot.documents.reports import (
     duration_text,
     short_kegiatan,
 )
-from bot.office.calendar import WorkCalendar, format_lateness, format_local
+from bot.office.calendar import WorkCalendar
 from bot.office.settings import calendar_for
+from bot.words.format import format_lateness, format_local
 from bot.words.sop_form import MONTHS
 from sop.loader import definition_from_json
 from sop.models import SopDefinition

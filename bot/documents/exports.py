@@ -37,7 +37,7 @@ from bot.documents.reports import (
     method_note,
     period_text,
 )
-from bot.office.calendar import format_local
+from bot.words.format import format_local
 
 DURATION_FORMAT = "[h]:mm"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"

@@ -46,13 +46,9 @@ from functools import cache
 from typing import Literal, Protocol, get_args
 from zoneinfo import ZoneInfo
 
-from bot.office.calendar import (
-    WorkCalendar,
-    format_date,
-    format_local,
-    resolve_zone,
-)
+from bot.office.calendar import WorkCalendar, resolve_zone
 from bot.office.settings import calendar_for
+from bot.words.format import format_date, format_local
 from sop.durations import Duration
 from sop.loader import definition_from_json, load_catalog
 from sop.models import Kind, SopDefinition, Step

@@ -14,8 +14,7 @@ Rules used everywhere in this module:
 * Look-ahead is capped: if no working time is found within ``MAX_CLOSED_RUN`` consecutive days,
   ``NoWorkingTimeError`` is raised instead of looping forever.
 
-Formatting for people (``format_local`` and friends) lives here too, so the whole product writes
-dates, times and durations the same way: ``Jumat, 20 Nov 2026 07.35 WIB``.
+How dates, times and durations are written for people is ``bot.words.format``'s.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from enum import IntEnum
 from functools import cache
 from types import MappingProxyType
 from typing import Annotated, Any, NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import holidays
 from pydantic import (
@@ -43,6 +42,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from bot.office.zones import INDONESIAN_ZONES, resolve_zone
+from bot.words.format import DAYS, format_date
 from sop.durations import Duration
 
 __all__ = [
@@ -53,14 +54,7 @@ __all__ = [
     "OfficeHours",
     "Weekday",
     "WorkCalendar",
-    "format_date",
-    "format_date_local",
-    "format_lateness",
-    "format_local",
-    "format_time_local",
-    "format_working_duration",
     "resolve_zone",
-    "zone_abbreviation",
 ]
 
 MAX_CLOSED_RUN = 366
@@ -96,7 +90,7 @@ class Weekday(IntEnum):
     @property
     def label(self) -> str:
         """The name for people: ``Senin`` ... ``Minggu``."""
-        return _DAY_LABELS[self.value]
+        return DAYS[self.value]
 
     @property
     def key(self) -> str:
@@ -120,7 +114,6 @@ class Weekday(IntEnum):
         )
 
 
-_DAY_LABELS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 _DAY_ALIASES: dict[str, Weekday] = {
     **{day.name.lower(): day for day in Weekday},
     "ahad": Weekday.MINGGU,
@@ -131,7 +124,6 @@ _DAY_ALIASES: dict[str, Weekday] = {
         )
     },
 }
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 
 
 # --- office hours ---------------------------------------------------------------------------------
@@ -252,52 +244,6 @@ def _parse_date(value: object) -> date:
         except ValueError:
             raise ValueError(f"tanggal {value!r} tidak ada di kalender") from None
     raise ValueError(f"tanggal {value!r} tidak valid; tulis misalnya 2026-03-18 atau 18-03-2026")
-
-
-_INDONESIAN_ZONES: Mapping[str, str] = MappingProxyType(
-    {
-        "Asia/Jakarta": "WIB",
-        "Asia/Pontianak": "WIB",
-        "Asia/Makassar": "WITA",
-        "Asia/Ujung_Pandang": "WITA",
-        "Asia/Jayapura": "WIT",
-    }
-)
-_ZONE_ALIASES: Mapping[str, str] = MappingProxyType(
-    {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
-)
-
-
-def resolve_zone(name: str) -> ZoneInfo:
-    """A ``ZoneInfo`` from an IANA name (``Asia/Makassar``) or ``WIB``/``WITA``/``WIT``.
-
-    Raises ``ValueError`` with an Indonesian message for an unknown zone.
-    """
-    key = _ZONE_ALIASES.get(name.strip().upper(), name.strip())
-    try:
-        return ZoneInfo(key)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"zona waktu {name!r} tidak dikenal; pakai misalnya Asia/Jakarta (WIB), "
-            "Asia/Makassar (WITA) atau Asia/Jayapura (WIT)"
-        ) from None
-
-
-def zone_abbreviation(zone: ZoneInfo, at: datetime) -> str:
-    """The zone name people read at instant ``at``: WIB/WITA/WIT for Indonesian zones; otherwise
-    the zone's own abbreviation (``CEST``, ``UTC``) or, where the tz database has only a number,
-    the offset (``UTC+5.30``)."""
-    indonesian = _INDONESIAN_ZONES.get(zone.key)
-    if indonesian is not None:
-        return indonesian
-    local = _aware(at).astimezone(zone)
-    name = local.tzname() or ""
-    if name.isalpha():
-        return name
-    offset = local.utcoffset() or timedelta(0)
-    sign = "-" if offset < timedelta(0) else "+"
-    hours, rest = divmod(int(abs(offset).total_seconds()) // 60, 60)
-    return f"UTC{sign}{hours}" + (f".{rest:02d}" if rest else "")
 
 
 def _aware(t: datetime) -> datetime:
@@ -527,8 +473,8 @@ class WorkCalendar:
     @property
     def zone_name(self) -> str:
         """``WIB``/``WITA``/``WIT``; for a zone outside Indonesia its IANA name, because its
-        abbreviation may change with the date (use ``zone_abbreviation(cal.zone, t)`` then)."""
-        return _INDONESIAN_ZONES.get(self.zone.key, self.zone.key)
+        abbreviation may change with the date (``bot.words.format.zone_abbreviation`` names it at an instant)."""
+        return INDONESIAN_ZONES.get(self.zone.key, self.zone.key)
 
     def local(self, t: datetime) -> datetime:
         """``t`` on the office's wall clock."""
@@ -756,78 +702,3 @@ class WorkCalendar:
             f"kalender kantor tidak punya jam kerja selama {MAX_CLOSED_RUN} hari berturut-turut "
             f"setelah {format_date(d)}; periksa jam kerja, closed_dates dan working_dates"
         )
-
-
-# --- formatting for people ------------------------------------------------------------------------
-
-ZoneLike = WorkCalendar | ZoneInfo | str
-
-
-def _zone_of(where: ZoneLike) -> ZoneInfo:
-    if isinstance(where, WorkCalendar):
-        return where.zone
-    if isinstance(where, ZoneInfo):
-        return where
-    return resolve_zone(where)
-
-
-def format_date(d: date, *, weekday: bool = False) -> str:
-    """``20 Nov 2026``, or ``Jumat, 20 Nov 2026`` with ``weekday=True``."""
-    text = f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
-    return f"{Weekday(d.weekday()).label}, {text}" if weekday else text
-
-
-def format_local(t: datetime, where: ZoneLike) -> str:
-    """``Jumat, 20 Nov 2026 07.35 WIB``: ``t`` on the wall clock of a calendar or zone."""
-    zone = _zone_of(where)
-    local = _aware(t).astimezone(zone)
-    return f"{format_date(local.date(), weekday=True)} {format_time_local(t, zone)}"
-
-
-def format_date_local(t: datetime, where: ZoneLike) -> str:
-    """``20 Nov 2026``: the date of ``t`` in the calendar's or zone's wall clock."""
-    return format_date(_aware(t).astimezone(_zone_of(where)).date())
-
-
-def format_time_local(t: datetime, where: ZoneLike) -> str:
-    """``07.35 WIB`` (seconds are cut, not rounded)."""
-    zone = _zone_of(where)
-    local = _aware(t).astimezone(zone)
-    return f"{local:%H.%M} {zone_abbreviation(zone, t)}"
-
-
-def _duration_words(total_minutes: int, day_length: timedelta | None) -> str:
-    day_minutes = 0 if day_length is None else int(day_length.total_seconds() // 60)
-    days, rest = divmod(total_minutes, day_minutes) if day_minutes > 0 else (0, total_minutes)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} hari" + (f" {hours} jam" if hours else "")
-    if hours:
-        return f"{hours} jam" + (f" {minutes} menit" if minutes else "")
-    return f"{minutes} menit"
-
-
-def format_working_duration(td: timedelta, day_length: timedelta | None = None) -> str:
-    """A span of working time in words, at most two units: ``35 menit``, ``2 jam 5 menit``,
-    ``1 hari 3 jam`` (minutes are dropped once there are days).
-
-    Days are shown only when ``day_length`` is given: one ``hari`` is then that much working time,
-    matching the ``hari`` of baku mutu; pass ``cal.nominal_day_length`` (8 jam 30 menit for the
-    standard hours, 24 jam for a 24/7 office). Without it the span is shown in jam and menit.
-    Rounded to the nearest minute; a positive span under half a minute is ``kurang dari 1 menit``.
-    """
-    if td < timedelta(0):
-        raise ValueError(f"duration cannot be negative: {td}")
-    minutes = int((td + timedelta(seconds=30)) // timedelta(minutes=1))
-    if minutes == 0 and td > timedelta(0):
-        return "kurang dari 1 menit"
-    return _duration_words(minutes, day_length)
-
-
-def format_lateness(td: timedelta, day_length: timedelta | None = None) -> str:
-    """The number part of ``terlambat ...``: like ``format_working_duration`` but rounded up to a
-    whole minute, so any lateness shows at least ``1 menit``."""
-    if td < timedelta(0):
-        raise ValueError(f"lateness cannot be negative: {td}")
-    minutes = -(-td // timedelta(minutes=1))
-    return _duration_words(minutes, day_length)

@@ -439,7 +439,7 @@ class Workflow:
             return
         text = Rich().b(f"Arsip proses #{ctx.process.id}").nl()
         text.add(f"{ctx.process.title} — rekaman untuk disimpan (softcopy) dan dicetak (hardcopy).")
-        # "archive": the sender's generator of archive records (bot.chat.report_flow.ReportFiles).
+        # "archive": the sender's generator of archive records (bot.documents.files).
         message = OutMessage(text, generate={"kind": "archive", "process": ctx.process.id})
         await notify.to_user(tx, starter, message, now)
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.chat.messages import Button, OutMessage, Rich
-from bot.office.calendar import WorkCalendar, format_lateness, format_local
+from bot.office.calendar import WorkCalendar
+from bot.words.format import format_lateness, format_local
 from sop.engine import RejectReason
 from sop.models import Choice, HandinKind, HandinSpec, Kind, RoleBook, SopDefinition, Step
 from storage.offices import Office
