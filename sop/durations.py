@@ -61,24 +61,14 @@ class Duration:
         return self.days == 0 and self.minutes == 0
 
     def __str__(self) -> str:
-        """The SOP forms' own style: days, then minutes (``1 hari 95 menit``, ``120 menit``)."""
+        """The serialised form, in the SOP forms' own style: days, then minutes (``1 hari 95
+        menit``, ``120 menit``); ``parse`` reads it back. For people the bot writes a duration with
+        ``bot.words.format.waktu_text``."""
         parts = []
         if self.days:
             parts.append(f"{self.days} hari")
         if self.minutes or not parts:
             parts.append(f"{self.minutes} menit")
-        return " ".join(parts)
-
-    def human(self) -> str:
-        """A reader's form, with hours where they are whole: ``1 jam``, ``1 jam 30 menit``."""
-        parts = []
-        if self.days:
-            parts.append(f"{self.days} hari")
-        hours, minutes = divmod(self.minutes, 60)
-        if hours:
-            parts.append(f"{hours} jam")
-        if minutes or not parts:
-            parts.append(f"{minutes} menit")
         return " ".join(parts)
 
 

@@ -329,14 +329,6 @@ class SopDefinition(_Frozen):
     def steps_without_time(self) -> int:
         return sum(1 for s in self.steps if s.waktu is None)
 
-    def normal_time_text(self, *, hours: bool = False) -> str:
-        """The normal time as the form states it ("1 hari 95 menit"), or with hours
-        ("1 hari 1 jam 35 menit") beside measured durations; steps with no time counted apart."""
-        text = self.normal_time.human() if hours else str(self.normal_time)
-        if self.steps_without_time:
-            text += f" + {self.steps_without_time} langkah tanpa waktu"
-        return text
-
     @cached_property
     def version(self) -> str:
         """The hash of the content; a running process keeps the version it began with."""

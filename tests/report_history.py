@@ -33,15 +33,9 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.documents.reports import (
-    Report,
-    SopFigures,
-    Spread,
-    StepFigures,
-    baku_mutu_working,
-    short_kegiatan,
-)
+from bot.documents.reports import Report, SopFigures, Spread, StepFigures, baku_mutu_working
 from bot.office.settings import calendar_for
+from bot.words.format import short_kegiatan
 from sop.loader import load_catalog
 from sop.models import SopDefinition
 from storage.db import Database

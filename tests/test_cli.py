@@ -30,10 +30,10 @@ def test_sop_check_prints_a_row_per_sop_with_its_normal_time(
         "jambi-konten-medsos",
         "kapuas-medsos-jdih",
     }
-    assert rows["kapuas-medsos-jdih"].endswith("6  1 hari 95 menit")
-    assert rows["jambi-penurunan-jdih"].endswith("6  120 menit")
-    assert rows["jambi-pengunggahan-jdih"].endswith("7  185 menit")
-    assert rows["jambi-konten-medsos"].endswith("7  3 hari 75 menit + 3 langkah tanpa waktu")
+    assert rows["kapuas-medsos-jdih"].endswith("6  1 hari 1 jam 35 menit")
+    assert rows["jambi-penurunan-jdih"].endswith("6  2 jam")
+    assert rows["jambi-pengunggahan-jdih"].endswith("7  3 jam 5 menit")
+    assert rows["jambi-konten-medsos"].endswith("7  3 hari 1 jam 15 menit + 3 langkah tanpa waktu")
 
 
 def test_sop_check_of_a_broken_folder_exits_non_zero_with_the_faults(
@@ -67,7 +67,7 @@ def test_sop_show_lays_out_the_form(capsys: pytest.CaptureFixture[str]) -> None:
     assert "→ 3" in step4
     assert "Tidak Setuju" in step5
     assert "→ 4" in step5
-    assert "Waktu normal: 120 menit" in out
+    assert "Waktu normal: 2 jam" in out
 
 
 def test_sop_show_unknown_code(capsys: pytest.CaptureFixture[str]) -> None:

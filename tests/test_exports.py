@@ -168,20 +168,27 @@ async def test_csv_is_one_long_table_with_bom_and_whole_minutes(report: Report) 
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert tuple(rows[0]) == CSV_HEADER
     assert all(len(r) == len(CSV_HEADER) for r in rows)
-    body = {tuple(r[:6]): r[6:] for r in rows[1:]}
+    body = {tuple(r[:6]): r[6:8] for r in rows[1:]}
+    # Working times in words in Nilai, and as whole minutes in the last column for computing.
+    minutes = {tuple(r[:6]): r[8] for r in rows[1:]}
     assert body[("Ringkasan", D, "", "", "", "Proses dimulai")] == ["4", "proses"]
+    assert minutes[("Ringkasan", D, "", "", "", "Proses dimulai")] == ""
     assert body[("Ringkasan", D, "", "", "", "Median waktu proses selesai")] == [
-        "630",
-        "menit kerja",
+        "1 hari 2 jam",
+        "waktu kerja",
     ]
+    assert minutes[("Ringkasan", D, "", "", "", "Median waktu proses selesai")] == "630"
     assert body[("Ringkasan", D, "", "", "", "Tepat waktu (%)")] == ["81", "persen"]
-    assert body[("Langkah", D, "2", "", "", "Median waktu")] == ["535", "menit kerja"]
+    assert body[("Langkah", D, "2", "", "", "Median waktu")] == ["1 hari 25 menit", "waktu kerja"]
+    assert minutes[("Langkah", D, "2", "", "", "Median waktu")] == "535"
     assert body[("Langkah", D, "5", "", "", "Dikembalikan")] == ["1", "kali"]
     assert body[("Langkah", D, "5", "", "", "Dikembalikan (%)")] == ["33", "persen"]
-    assert body[("Langkah", C, "5", "", "", "Baku mutu")] == ["", "menit kerja"]
+    assert body[("Langkah", C, "5", "", "", "Baku mutu")] == ["", "waktu kerja"]
+    assert minutes[("Langkah", C, "5", "", "", "Baku mutu")] == ""
     assert body[("Langkah", C, "5", "", "", "Baku mutu (SOP)")] == ["—", "teks"]
     assert len(body) == len(rows) - 1  # every figure named once
-    assert body[("Laporan", "", "", "", "", "1 hari kerja")] == ["510", "menit kerja"]
+    assert body[("Laporan", "", "", "", "", "1 hari kerja")] == ["8 jam 30 menit", "waktu kerja"]
+    assert minutes[("Laporan", "", "", "", "", "1 hari kerja")] == "510"
     p1 = str(min(p.id for p in report.processes))
     assert body[("Proses", D, "", "", p1, "Judul")] == ["Konten Natal", "teks"]
     assert body[("Proses", D, "", "", p1, "Mulai")] == ["2026-12-23 08:00", "WIB"]

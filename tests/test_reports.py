@@ -15,21 +15,18 @@ from openpyxl import load_workbook
 from bot.cli.reports import add_report_arguments, cmd_report
 from bot.clock import FakeClock
 from bot.documents.reports import (
-    MAX_SUMMARY,
     PERIOD_KINDS,
-    PERIOD_LABELS,
     Report,
     Spread,
     UnknownOffice,
     build_report,
-    duration_text,
     median,
     percentile,
     period,
     period_bounds,
-    short_kegiatan,
-    summary_text,
 )
+from bot.words.format import format_working_duration, short_kegiatan, status_label
+from bot.words.reports import MAX_SUMMARY, PERIOD_LABELS, summary_text
 from sop.durations import Duration
 from sop.loader import load_catalog
 from sop.models import SopDefinition
@@ -73,13 +70,13 @@ def test_p90_is_the_nearest_rank_an_observed_value() -> None:
         percentile(ten, 0)
 
 
-def test_duration_text_counts_hari_as_the_nominal_working_day() -> None:
+def test_working_time_counts_hari_as_the_nominal_working_day() -> None:
     day = hours(8, 30)
-    assert duration_text(hours(8, 55), day) == "1 hari 25 menit"
-    assert duration_text(hours(29), day) == "3 hari 3 jam 30 menit"
-    assert duration_text(minutes(32.5), day) == "33 menit"
-    assert duration_text(timedelta(0), day) == "0 menit"
-    assert duration_text(hours(10), timedelta(0)) == "10 jam"
+    assert format_working_duration(hours(8, 55), day) == "1 hari 25 menit"
+    assert format_working_duration(hours(29), day) == "3 hari 3 jam 30 menit"
+    assert format_working_duration(minutes(32.5), day) == "33 menit"
+    assert format_working_duration(timedelta(0), day) == "0 menit"
+    assert format_working_duration(hours(10)) == "10 jam"
 
 
 def test_short_kegiatan_drops_enumeration_marks_and_cuts_at_a_word() -> None:
@@ -252,7 +249,7 @@ async def test_process_rows_carry_times_status_and_lateness(
 ) -> None:
     rows = {p.id: p for p in report.processes}
     p1 = rows[history.processes["P1"]]
-    assert (p1.status_label, p1.working_time, p1.late_steps, p1.sent_back) == (
+    assert (status_label(p1.status), p1.working_time, p1.late_steps, p1.sent_back) == (
         "Selesai",
         hours(11, 10),
         2,
@@ -261,11 +258,11 @@ async def test_process_rows_carry_times_status_and_lateness(
     assert p1.starter == "Hildayani"
     assert p1.normal_working == hours(10, 5)
     p3 = rows[history.processes["P3"]]
-    assert (p3.status_label, p3.working_time) == ("Dibatalkan", hours(1, 5))
+    assert (status_label(p3.status), p3.working_time) == ("Dibatalkan", hours(1, 5))
     assert p3.end_note == "Materi digabung dengan konten lain."
     p4 = rows[history.processes["P4"]]
     # Running: Selasa 08.00-16.00 and Rabu 07.30-10.00.
-    assert (p4.status_label, p4.working_time) == ("Berjalan", hours(10, 30))
+    assert (status_label(p4.status), p4.working_time) == ("Berjalan", hours(10, 30))
     assert (p4.current_step, p4.current_role, p4.late_steps) == (2, "Staf Subbagian", 1)
     p6 = rows[history.processes["P6"]]
     assert p6.starter == "Ahmad Fauzi"

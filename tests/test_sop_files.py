@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.words.format import waktu_text
 from sop.durations import Duration, DurationError
 from sop.loader import BUILTIN_DIR, SopFileError, load_catalog
 from sop.models import HandinKind, Kind
@@ -149,8 +150,8 @@ def test_malformed_waktu_is_refused(text: str) -> None:
 def test_duration_prints_as_the_forms_do() -> None:
     assert str(Duration(days=1, minutes=95)) == "1 hari 95 menit"
     assert str(Duration(minutes=120)) == "120 menit"
-    assert Duration(minutes=90).human() == "1 jam 30 menit"
-    assert Duration(days=2).human() == "2 hari"
+    assert waktu_text(Duration(minutes=90)) == "1 jam 30 menit"
+    assert waktu_text(Duration(days=2)) == "2 hari"
 
 
 # --- Broken files ---------------------------------------------------------------------------

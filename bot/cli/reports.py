@@ -21,8 +21,10 @@ from bot.documents.archive import UnknownProcess, archive_pdf
 from bot.documents.charts import step_chart_png
 from bot.documents.exports import report_csv, report_xlsx
 from bot.documents.flowchart import flowchart_png
-from bot.documents.reports import Report, UnknownOffice, build_report, period_text, summary_text
+from bot.documents.reports import Report, UnknownOffice, build_report
 from bot.settings import Settings
+from bot.words.format import format_dates
+from bot.words.reports import summary_text
 from sop.loader import SopFileError, load_catalog
 from storage.db import Database
 from storage.reports import ReportQueries
@@ -127,7 +129,7 @@ def cmd_report(
         "csv": lambda: report_csv(report),
         "xlsx": lambda: report_xlsx(report),
     }[fmt]()
-    what = f"Laporan {report.office_name} ({period_text(report)})"
+    what = f"Laporan {report.office_name} ({format_dates(report.start, report.end)})"
     if out is None:
         sys.stdout.write(data.decode("utf-8-sig"))
     elif _write(Path(out), data):

@@ -29,18 +29,20 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from bot.documents.reports import (
-    STATUS_LABELS,
-    RoleLabels,
-    baku_mutu_text,
-    builtin_roles,
-    duration_text,
-    short_kegiatan,
-)
+from bot.documents.reports import CANCELLED_OUTCOME, RoleLabels, builtin_roles
 from bot.office.calendar import WorkCalendar
 from bot.office.settings import calendar_for
-from bot.words.format import format_lateness, format_local
-from bot.words.sop_form import MONTHS
+from bot.words.format import (
+    STATUS_LABEL,
+    format_lateness,
+    format_local,
+    format_long_date,
+    format_working_duration,
+    normal_time_text,
+    short_kegiatan,
+    status_label,
+    waktu_text,
+)
 from sop.loader import definition_from_json
 from sop.models import SopDefinition
 from storage.db import Database
@@ -124,11 +126,6 @@ class ArchiveRecord:
 # --- from rows to a record ------------------------------------------------------------------------
 
 
-def _long_date(defn: SopDefinition) -> str:
-    d = defn.header.tanggal_pengesahan
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}" if d else "—"
-
-
 def _handin_text(h: StoredHandin) -> str:
     match h.kind:
         case "attachment":
@@ -139,7 +136,7 @@ def _handin_text(h: StoredHandin) -> str:
 
 def _timing(run: StepRun, cal: WorkCalendar, now: datetime) -> str:
     day = cal.nominal_day_length
-    if run.outcome == "batal":
+    if run.outcome == CANCELLED_OUTCOME:
         return "proses dibatalkan"
     if run.due_at is None:
         return "tanpa baku mutu"
@@ -173,8 +170,8 @@ def archive_record(
         entered[run.step] = entered.get(run.step, 0) + 1
         step = defn.by_number.get(run.step)
         choice = step.choice(run.outcome) if step is not None and run.outcome else None
-        if run.outcome == "batal":
-            answer: str | None = "Dibatalkan"
+        if run.outcome == CANCELLED_OUTCOME:
+            answer: str | None = STATUS_LABEL["cancelled"]
         else:
             answer = choice.label if choice is not None else run.outcome
         end = run.done_at if run.done_at is not None else now
@@ -187,8 +184,8 @@ def archive_record(
                 actor=names.get(run.done_by) if run.done_by is not None else None,
                 started=format_local(run.started_at, cal),
                 done=format_local(run.done_at, cal) if run.done_at is not None else None,
-                taken=duration_text(cal.working_time_between(run.started_at, end), day),
-                baku_mutu=baku_mutu_text(step.waktu if step else None),
+                taken=format_working_duration(cal.working_time_between(run.started_at, end), day),
+                baku_mutu=waktu_text(step.waktu if step else None),
                 timing=_timing(run, cal, now),
                 answer=answer,
                 note=run.note,
@@ -206,12 +203,12 @@ def archive_record(
         for h in rows.handins
     )
     end = p.ended_at if p.ended_at is not None else now
-    normal = defn.normal_time_text(hours=True)
+    approved = defn.header.tanggal_pengesahan
     last = rows.audit.last
     return ArchiveRecord(
         instansi=defn.header.instansi,
         nomor=defn.header.nomor,
-        tanggal_pengesahan=_long_date(defn),
+        tanggal_pengesahan=format_long_date(approved) if approved else "—",
         disahkan_oleh=defn.header.disahkan_oleh,
         nama=defn.header.nama,
         sop_code=defn.code,
@@ -221,10 +218,10 @@ def archive_record(
         starter=names.get(p.started_by, f"pengguna #{p.started_by}"),
         started=format_local(p.started_at, cal),
         ended=format_local(p.ended_at, cal) if p.ended_at is not None else None,
-        status=STATUS_LABELS.get(p.status, p.status),
+        status=status_label(p.status),
         end_note=p.end_note,
-        working_time=duration_text(cal.working_time_between(p.started_at, end), day),
-        normal_time=normal,
+        working_time=format_working_duration(cal.working_time_between(p.started_at, end), day),
+        normal_time=normal_time_text(defn),
         steps=tuple(steps),
         handins=handins,
         audit_count=rows.audit.count,

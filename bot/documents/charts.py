@@ -21,13 +21,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from bot.documents.reports import (
-    Report,
-    SopFigures,
-    StepFigures,
-    duration_text,
-    period_text,
+from bot.documents.reports import Report, SopFigures, StepFigures
+from bot.words.format import (
+    duration_words,
+    format_dates,
+    format_working_duration,
     short_kegiatan,
+    waktu_text,
 )
 
 DPI = 120
@@ -43,19 +43,8 @@ def _minutes(td: timedelta) -> float:
 
 def _ticks(day: timedelta, lo: float, hi: float) -> tuple[list[float], list[str]]:
     day_min = _minutes(day) or 24 * 60
-    candidates: list[tuple[float, str]] = [
-        (1, "1 menit"),
-        (5, "5 menit"),
-        (15, "15 menit"),
-        (60, "1 jam"),
-        (240, "4 jam"),
-        (day_min, "1 hari"),
-        (2 * day_min, "2 hari"),
-        (5 * day_min, "5 hari"),
-        (10 * day_min, "10 hari"),
-        (20 * day_min, "20 hari"),
-        (60 * day_min, "60 hari"),
-    ]
+    candidates: list[tuple[float, str]] = [(m, duration_words(0, m)) for m in (1, 5, 15, 60, 240)]
+    candidates += [(n * day_min, duration_words(n, 0)) for n in (1, 2, 5, 10, 20, 60)]
     # Drop a tick crowding the hari tick (4 jam and 1 hari of a short day).
     chosen = [(v, t) for v, t in candidates if lo <= v <= hi]
     spaced: list[tuple[float, str]] = []
@@ -69,9 +58,9 @@ def _ticks(day: timedelta, lo: float, hi: float) -> tuple[list[float], list[str]
 
 
 def _value_text(step: StepFigures, day: timedelta) -> str:
-    median = duration_text(step.time.median, day) if step.time.median is not None else "belum ada"
-    baku = step.baku_mutu.human() if step.baku_mutu is not None else "—"
-    return f"{median} / {baku}"
+    taken = step.time.median
+    median = format_working_duration(taken, day) if taken is not None else "belum ada"
+    return f"{median} / {waktu_text(step.baku_mutu)}"
 
 
 def _colour(step: StepFigures) -> str:
@@ -163,7 +152,7 @@ def step_chart_png(report: Report, code: str | None = None) -> bytes:
     fig.text(
         0.02,
         1 - 0.72 / total,
-        f"{report.office_name} · proses yang dimulai {period_text(report)}",
+        f"{report.office_name} · proses yang dimulai {format_dates(report.start, report.end)}",
         fontsize=10,
         va="center",
         color="#333333",
@@ -198,7 +187,7 @@ def step_chart_png(report: Report, code: str | None = None) -> bytes:
         fontsize=9,
         bbox_to_anchor=(0.5, 0.32 / total),
     )
-    day = duration_text(report.day_length, timedelta(0))
+    day = format_working_duration(report.day_length)
     fig.text(
         0.02,
         0.12 / total,

@@ -9,12 +9,14 @@ the ``[h]:mm`` number format: hours of working time, so cells can be summed and 
 naive spreadsheet dates in the office's zone, named in the header (``Mulai (WIB)``).
 
 CSV (``report_csv``): one long-format ("tidy") file holding every view, one figure per row:
-``Bagian, Kode SOP, Langkah, Jabatan, No. proses, Ukuran, Nilai, Satuan`` (the first six name a
-figure uniquely). One file, so a single
-download carries the whole report, and a pivot table rebuilds any view. Working times are whole
-minutes of working time (``Satuan`` = ``menit kerja``), shares are whole percents, so no decimal
-separator is needed whatever the reader's locale. Encoded UTF-8 with a BOM (Excel then reads the
-accents right), comma-separated, CRLF line ends (RFC 4180). For Excel, prefer the XLSX.
+``Bagian, Kode SOP, Langkah, Jabatan, No. proses, Ukuran, Nilai, Satuan, Nilai (menit kerja)``
+(the first six name a figure uniquely). One file, so a single download carries the whole report,
+and a pivot table rebuilds any view. A working time is written in ``Nilai`` as the bot writes every
+duration (``1 hari 2 jam``, one hari being the office's nominal working day; ``Satuan`` = ``waktu
+kerja``) and again in ``Nilai (menit kerja)`` as whole minutes, the number to sum and compare; that
+column is empty for every other figure. Shares are whole percents, so no decimal separator is needed
+whatever the reader's locale. Encoded UTF-8 with a BOM (Excel then reads the accents right),
+comma-separated, CRLF line ends (RFC 4180). For Excel, prefer the XLSX.
 """
 
 from __future__ import annotations
@@ -29,15 +31,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.documents.reports import (
-    Report,
-    SopFigures,
-    StepFigures,
-    baku_mutu_text,
-    method_note,
-    period_text,
+from bot.documents.reports import Report, SopFigures, StepFigures
+from bot.words.format import (
+    KIND_LABEL,
+    format_dates,
+    format_local,
+    format_working_duration,
+    status_label,
+    waktu_text,
 )
-from bot.words.format import format_local
+from bot.words.reports import method_note
 
 DURATION_FORMAT = "[h]:mm"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
@@ -53,17 +56,17 @@ CSV_HEADER = (
     "Ukuran",
     "Nilai",
     "Satuan",
+    "Nilai (menit kerja)",
 )
-
-_KIND_LABELS = {"tugas": "Tugas", "koreksi": "Koreksi", "persetujuan": "Persetujuan"}
+WORKING = "waktu kerja"
+"""The ``Satuan`` of a working time: its ``Nilai`` in words, its minutes in the last column."""
 
 
 # --- CSV ------------------------------------------------------------------------------------------
 
 
-def _minutes(td: timedelta | None) -> int | None:
-    if td is None:
-        return None
+def _minutes(td: timedelta) -> int:
+    """Whole minutes, rounded as ``format_working_duration`` rounds them."""
     return int((td + timedelta(seconds=30)) // timedelta(minutes=1))
 
 
@@ -75,7 +78,7 @@ def _local_text(report: Report, t: datetime | None) -> str:
     return "" if t is None else t.astimezone(report.zone).strftime("%Y-%m-%d %H:%M")
 
 
-Row = tuple[str, str, str, str, str, str, object, str]
+Row = tuple[str, str, str, str, str, str, object, str, int | None]
 
 
 def _csv_rows(report: Report) -> Iterator[Row]:
@@ -89,15 +92,19 @@ def _csv_rows(report: Report) -> Iterator[Row]:
         step: str = "",
         role: str = "",
         process: str = "",
+        day: timedelta | None = report.day_length,
     ) -> Row:
-        return (part, sop, step, role, process, measure, value, unit)
+        if isinstance(value, timedelta):
+            words = format_working_duration(value, day)
+            return (part, sop, step, role, process, measure, words, unit, _minutes(value))
+        return (part, sop, step, role, process, measure, value, unit, None)
 
     yield row("Laporan", "Kantor", report.office_name)
     yield row("Laporan", "Kode kantor", report.office_code)
     yield row("Laporan", "Periode awal", report.start.isoformat(), "tanggal")
     yield row("Laporan", "Periode akhir", report.end.isoformat(), "tanggal")
     yield row("Laporan", "Keadaan per", _local_text(report, report.now), report.zone_name)
-    yield row("Laporan", "1 hari kerja", _minutes(report.day_length), "menit kerja")
+    yield row("Laporan", "1 hari kerja", report.day_length, WORKING, day=None)
     for sop in report.sops:
         for measure, value, unit in _sop_measures(sop):
             yield row("Ringkasan", measure, value, unit, sop=sop.code)
@@ -108,11 +115,11 @@ def _csv_rows(report: Report) -> Iterator[Row]:
         measures: list[tuple[str, object, str]] = [
             ("Judul", p.title, "teks"),
             ("Dimulai oleh", p.starter, "teks"),
-            ("Status", p.status_label, "teks"),
+            ("Status", status_label(p.status), "teks"),
             ("Mulai", _local_text(report, p.started_at), report.zone_name),
             ("Berakhir", _local_text(report, p.ended_at), report.zone_name),
-            ("Waktu kerja", _minutes(p.working_time), "menit kerja"),
-            ("Waktu normal", _minutes(p.normal_working), "menit kerja"),
+            ("Waktu kerja", p.working_time, WORKING),
+            ("Waktu normal", p.normal_working, WORKING),
             ("Langkah saat ini", p.current_step, "langkah"),
             ("Langkah terlambat", p.late_steps, "langkah"),
             ("Dikembalikan", p.sent_back, "kali"),
@@ -139,9 +146,9 @@ def _sop_measures(sop: SopFigures) -> list[tuple[str, object, str]]:
         ("Proses selesai", sop.finished, "proses"),
         ("Proses dibatalkan", sop.cancelled, "proses"),
         ("Proses berjalan", sop.running, "proses"),
-        ("Median waktu proses selesai", _minutes(sop.total.median), "menit kerja"),
-        ("P90 waktu proses selesai", _minutes(sop.total.p90), "menit kerja"),
-        ("Waktu normal", _minutes(sop.normal_working), "menit kerja"),
+        ("Median waktu proses selesai", sop.total.median, WORKING),
+        ("P90 waktu proses selesai", sop.total.p90, WORKING),
+        ("Waktu normal", sop.normal_working, WORKING),
         ("Langkah tanpa baku mutu", sop.steps_without_time, "langkah"),
         ("Langkah dengan baku mutu", sop.with_deadline, "langkah"),
         ("Langkah tepat waktu", sop.within, "langkah"),
@@ -155,15 +162,15 @@ def _step_measures(step: StepFigures) -> list[tuple[str, object, str]]:
     return [
         ("Kegiatan", step.short, "teks"),
         ("Pelaksana", step.role_label, "teks"),
-        ("Baku mutu (SOP)", baku_mutu_text(step.baku_mutu), "teks"),
-        ("Baku mutu", _minutes(step.baku_mutu_working), "menit kerja"),
+        ("Baku mutu (SOP)", waktu_text(step.baku_mutu), "teks"),
+        ("Baku mutu", step.baku_mutu_working, WORKING),
         ("Dijalankan", step.runs, "kali"),
         ("Dijawab", step.answered, "kali"),
         ("Masih terbuka", step.open, "kali"),
         ("Dibatalkan", step.cancelled, "kali"),
-        ("Median waktu", _minutes(step.time.median), "menit kerja"),
-        ("P90 waktu", _minutes(step.time.p90), "menit kerja"),
-        ("Waktu terlama", _minutes(step.time.maximum), "menit kerja"),
+        ("Median waktu", step.time.median, WORKING),
+        ("P90 waktu", step.time.p90, WORKING),
+        ("Waktu terlama", step.time.maximum, WORKING),
         ("Dengan baku mutu", step.with_deadline, "kali"),
         ("Tepat waktu", step.within, "kali"),
         ("Tepat waktu (%)", _percent(step.within_share), "persen"),
@@ -281,7 +288,7 @@ def _summary_sheet(ws: Worksheet, report: Report) -> None:
             _duration(sop.total.median),
             _duration(sop.total.p90),
             _duration(sop.normal_working),
-            sop.normal_time.human(),
+            waktu_text(sop.normal_time),
             sop.steps_without_time,
             sop.with_deadline,
             sop.within,
@@ -296,7 +303,10 @@ def _summary_sheet(ws: Worksheet, report: Report) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     notes: list[tuple[str, str]] = [
         ("Kantor", f"{report.office_name} ({report.office_code})"),
-        ("Periode", f"{period_text(report)}: proses yang dimulai dalam periode ini"),
+        (
+            "Periode",
+            f"{format_dates(report.start, report.end)}: proses yang dimulai dalam periode ini",
+        ),
         ("Keadaan per", format_local(report.now, report.zone)),
         ("Cara hitung", method_note(report)),
     ]
@@ -339,8 +349,8 @@ def _steps_sheet(ws: Worksheet, report: Report) -> None:
             step.number,
             step.short,
             step.role_label,
-            _KIND_LABELS.get(step.kind.value, step.kind.value),
-            baku_mutu_text(step.baku_mutu),
+            KIND_LABEL[step.kind],
+            waktu_text(step.baku_mutu),
             _duration(step.baku_mutu_working),
             step.runs,
             step.answered,
@@ -388,7 +398,7 @@ def _processes_sheet(ws: Worksheet, report: Report) -> None:
             p.sop_code,
             p.title,
             p.starter,
-            p.status_label,
+            status_label(p.status),
             _local(report, p.started_at),
             _local(report, p.ended_at),
             _duration(p.working_time),

@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch, Polygon, Rectangle
 from matplotlib.path import Path
 
-from bot.documents.reports import short_kegiatan
+from bot.words.format import KIND_LABEL, normal_time_text, short_kegiatan, waktu_text
 from sop.models import Kind, SopDefinition, Step
 from storage.processes import StepRun
 
@@ -55,8 +55,6 @@ CURRENT_FILL = "#ffe27a"
 CURRENT_EDGE = "#d9822b"
 RETURN_INK = "#b23b3b"
 ANNOUNCE_INK = "#2364aa"
-
-_KIND_WORDS = {Kind.KOREKSI: "Koreksi", Kind.PERSETUJUAN: "Persetujuan"}
 
 
 class RoleLabels(Protocol):
@@ -207,7 +205,7 @@ class _Drawing:
             color=INK,
             va="center",
         )
-        normal = self.defn.normal_time_text()
+        normal = normal_time_text(self.defn)
         sub = f"{h.instansi} · SOP Nomor {h.nomor} · waktu normal {normal}"
         if self.title:
             sub = f"{h.nama} · " + sub
@@ -265,11 +263,10 @@ class _Drawing:
             color=INK,
             linespacing=1.25,
         )
-        waktu = step.waktu.human() if step.waktu is not None else "—"
         self.ax.text(
             self.width - MARGIN - WAKTU_W / 2,
             cy,
-            waktu,
+            waktu_text(step.waktu),
             ha="center",
             va="center",
             fontsize=9,
@@ -303,7 +300,7 @@ class _Drawing:
             self.ax.text(
                 s.cx,
                 s.cy + 0.13,
-                _KIND_WORDS.get(step.kind, ""),
+                KIND_LABEL[step.kind],
                 ha="center",
                 va="center",
                 fontsize=6.5,

@@ -4,7 +4,8 @@ For an office and a period, per SOP: processes started / finished / cancelled / 
 time of finished processes (median, P90) against the SOP's normal time; per step, the working time
 taken (median, P90, max) against its baku mutu, the share done within it, and how often it was sent
 back; per role, the steps open and late now. ``build_report`` reads the rows (``storage.reports``)
-and ``compute_report`` turns them into a ``Report``; everything after the read is pure.
+and ``compute_report`` turns them into a ``Report``; everything after the read is pure. The report
+in words (the summary, the note on how it is counted) is ``bot.words.reports``.
 
 Rules (stated once here, and in the report's own notes for people):
 
@@ -37,18 +38,17 @@ Rules (stated once here, and in the report's own notes for people):
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
-from typing import Literal, Protocol, get_args
+from typing import Any, Literal, Protocol, get_args
 from zoneinfo import ZoneInfo
 
 from bot.office.calendar import WorkCalendar, resolve_zone
 from bot.office.settings import calendar_for
-from bot.words.format import format_date, format_local
+from bot.words.format import short_kegiatan
 from sop.durations import Duration
 from sop.loader import definition_from_json, load_catalog
 from sop.models import Kind, SopDefinition, Step
@@ -57,24 +57,11 @@ from storage.processes import ProcessRow, StepRun
 from storage.reports import ReportQueries, ReportRows
 
 CANCELLED_OUTCOME = "batal"
-MAX_SUMMARY = 3500
-"""The longest summary text: one chat message (Telegram's limit is 4096, WhatsApp's similar)."""
 
 PeriodKind = Literal["bulan_ini", "3_bulan", "semester", "tahun"]
 PERIOD_KINDS: tuple[PeriodKind, ...] = get_args(PeriodKind)
-PERIOD_LABELS: Mapping[PeriodKind, str] = {
-    "bulan_ini": "Bulan ini",
-    "3_bulan": "3 bulan terakhir",
-    "semester": "Semester ini",
-    "tahun": "Tahun ini",
-}
-"""Button labels for the periods, in ``PERIOD_KINDS`` order."""
-
-STATUS_LABELS: Mapping[str, str] = {
-    "running": "Berjalan",
-    "finished": "Selesai",
-    "cancelled": "Dibatalkan",
-}
+"""The periods a report is asked for (``period``); their button labels are
+``bot.words.reports.PERIOD_LABELS``."""
 
 
 class RoleLabels(Protocol):
@@ -257,10 +244,6 @@ class ProcessFigures:
     sent_back: int
     end_note: str | None
 
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
-
 
 @dataclass(frozen=True)
 class Report:
@@ -332,26 +315,6 @@ def period_bounds(start: date, end: date, zone: ZoneInfo) -> tuple[datetime, dat
 def baku_mutu_working(waktu: Duration, day_length: timedelta) -> timedelta:
     """A baku mutu in working time: minutes as working minutes, each hari as ``day_length``."""
     return waktu.days * day_length + timedelta(minutes=waktu.minutes)
-
-
-_FIRST_MARKER = re.compile(r"^[a-h][.)]\s+")
-_INNER_MARKER = re.compile(r"\s*[;,]?\s+[a-h][.)]\s+")
-
-
-def short_kegiatan(text: str, limit: int = 60) -> str:
-    """A kegiatan cut to ``limit`` characters at a word boundary, with "…" when cut."""
-    flat = re.sub(r"\s+", " ", text).strip()
-    # The forms enumerate sub-activities ("a. Menghimpun ... b. Membuat ..."): drop the first
-    # marker and join the rest with semicolons.
-    flat = _FIRST_MARKER.sub("", flat)
-    flat = _INNER_MARKER.sub("; ", flat).replace(";;", ";").replace("; dan;", "; dan")
-    flat = flat[:1].upper() + flat[1:]
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1]
-    if flat[limit - 1] != " " and " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.-") + "…"
 
 
 def _is_late(run: StepRun, now: datetime) -> bool:
@@ -612,137 +575,14 @@ async def build_report(
     return compute_report(rows, definitions, cal, start, end, now, roles or builtin_roles())
 
 
-# --- text for people ------------------------------------------------------------------------------
+_MOVED_TO_WORDS = frozenset({"MAX_SUMMARY", "PERIOD_LABELS", "summary_text"})
 
 
-def duration_text(td: timedelta, day_length: timedelta) -> str:
-    """A working time in words to the nearest minute, every unit shown: ``1 hari 25 menit``,
-    ``2 jam 5 menit``; one hari is ``day_length`` of working time."""
-    minutes = int((td + timedelta(seconds=30)) // timedelta(minutes=1))
-    day_minutes = int(day_length // timedelta(minutes=1))
-    days, rest = divmod(minutes, day_minutes) if day_minutes > 0 else (0, minutes)
-    hours, mins = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(f"{days} hari")
-    if hours:
-        parts.append(f"{hours} jam")
-    if mins or not parts:
-        parts.append(f"{mins} menit")
-    return " ".join(parts)
+def __getattr__(name: str) -> Any:
+    """Transitional: the report's words moved to ``bot.words.reports``; ``bot/chat/report_flow.py``
+    (being rewritten apart) still imports them from here. Delete once it imports them from there."""
+    if name in _MOVED_TO_WORDS:
+        from bot.words import reports as words
 
-
-def percent_text(value: float | None) -> str:
-    """``80%``, or ``—`` when there is nothing to divide."""
-    return "—" if value is None else f"{round(value * 100)}%"
-
-
-def baku_mutu_text(waktu: Duration | None) -> str:
-    return waktu.human() if waktu is not None else "—"
-
-
-def period_text(report: Report) -> str:
-    if report.start == report.end:
-        return format_date(report.start)
-    return f"{format_date(report.start)} – {format_date(report.end)}"
-
-
-def method_note(report: Report) -> str:
-    """How the figures are counted, for people (summary, spreadsheet)."""
-    day = duration_text(report.day_length, timedelta(0))
-    return (
-        "Waktu dihitung dalam jam kerja kantor: malam, akhir pekan, hari libur nasional dan "
-        f"cuti bersama tidak dihitung; 1 hari = {day} kerja. Median = nilai tengah; P90 = 90% "
-        "selesai dalam waktu itu atau kurang. Langkah tanpa baku mutu (—) tidak dihitung dalam "
-        "persentase tepat waktu."
-    )
-
-
-def _sop_section(index: int, sop: SopFigures, report: Report) -> list[str]:
-    day = report.day_length
-    lines = [f"{index}. {sop.name} ({sop.code})"]
-    lines.append(
-        f"Proses: {sop.started} dimulai, {sop.finished} selesai, {sop.cancelled} dibatalkan, "
-        f"{sop.running} berjalan"
-    )
-    normal = sop.normal_time.human()
-    if sop.steps_without_time:
-        normal += f" + {sop.steps_without_time} langkah tanpa waktu"
-    if sop.total.median is not None and sop.total.p90 is not None:
-        lines.append(
-            f"Waktu proses selesai: median {duration_text(sop.total.median, day)}, "
-            f"P90 {duration_text(sop.total.p90, day)} (waktu normal {normal})"
-        )
-    else:
-        lines.append(f"Waktu proses selesai: belum ada proses selesai (waktu normal {normal})")
-    if sop.with_deadline:
-        lines.append(
-            f"Langkah tepat waktu: {sop.within} dari {sop.with_deadline} "
-            f"({percent_text(sop.within_share)})"
-        )
-    over = [s for s in sop.steps if s.over_baku_mutu]
-    if over:
-        worst = sorted(
-            over,
-            key=lambda s: -(s.time.median or timedelta(0)) / (s.baku_mutu_working or day),
-        )[:3]
-        parts = [
-            f"langkah {s.number} ({duration_text(s.time.median or timedelta(0), day)}; "
-            f"baku mutu {baku_mutu_text(s.baku_mutu)})"
-            for s in worst
-        ]
-        lines.append("Median melebihi baku mutu: " + ", ".join(parts))
-    late_open = sum(s.late_open for s in sop.steps)
-    if late_open:
-        lines.append(f"Langkah terlambat yang masih terbuka: {late_open}")
-    returned = [s for s in sop.steps if s.sent_back]
-    if returned:
-        top = sorted(returned, key=lambda s: (-s.sent_back, s.number))[:2]
-        parts = [
-            f"langkah {s.number} sebanyak {s.sent_back} kali ({' / '.join(s.negative_labels)})"
-            for s in top
-        ]
-        lines.append("Dikembalikan: " + ", ".join(parts))
-    return lines
-
-
-def summary_text(report: Report) -> str:
-    """The report in a few lines of plain text, at most ``MAX_SUMMARY`` characters."""
-    head = [
-        f"Laporan SOP {report.office_name}",
-        f"Periode: {period_text(report)} (proses yang dimulai dalam periode ini)",
-        f"Keadaan per {format_local(report.now, report.zone)}",
-    ]
-    if report.is_empty:
-        head += ["", "Tidak ada proses yang dimulai dalam periode ini."]
-    sections = [_sop_section(i, sop, report) for i, sop in enumerate(report.sops, start=1)]
-    roles = [r for r in report.roles if r.open_now]
-    role_lines: list[str] = []
-    if roles:
-        role_lines.append("Langkah terbuka per jabatan saat ini:")
-        for r in roles[:8]:
-            late = f", {r.late_now} terlambat" if r.late_now else ""
-            role_lines.append(f"- {r.label}: {r.open_now} terbuka{late}")
-        if len(roles) > 8:
-            role_lines.append(f"- dan {len(roles) - 8} jabatan lain")
-    tail = ["Catatan: " + method_note(report)]
-    if not report.is_empty:
-        tail.append("Rincian per langkah dan per proses ada di grafik dan berkas XLSX/CSV.")
-
-    def assemble(shown: int) -> str:
-        blocks = [head, *sections[:shown]]
-        if shown < len(sections):
-            blocks.append([f"… dan {len(sections) - shown} SOP lain: lihat berkas XLSX."])
-        if role_lines:
-            blocks.append(role_lines)
-        blocks.append(tail)
-        return "\n\n".join("\n".join(block) for block in blocks)
-
-    shown = len(sections)
-    text = assemble(shown)
-    while len(text) > MAX_SUMMARY and shown > 0:
-        shown -= 1
-        text = assemble(shown)
-    if len(text) > MAX_SUMMARY:
-        text = text[: MAX_SUMMARY - 1] + "…"
-    return text
+        return getattr(words, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

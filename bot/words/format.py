@@ -251,3 +251,12 @@ def format_lateness(td: timedelta, day_length: timedelta | None = None) -> str:
         raise ValueError(f"lateness cannot be negative: {td}")
     minutes = -(-td // timedelta(minutes=1))
     return duration_words(*_split_days(minutes, day_length))
+
+
+def normal_time_words(total: Duration, steps_without_time: int) -> str:
+    """``normal_time_text`` from its parts, for figures that carry the sum and the count rather
+    than the definition (a report's SOP)."""
+    text = waktu_text(total)
+    if steps_without_time:
+        text += f" + {steps_without_time} langkah tanpa waktu"
+    return text

@@ -5,38 +5,19 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 
+from bot.words.format import format_long_date, normal_time_text, waktu_text
 from sop.models import Kind, RoleBook, SopDefinition
-
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 
 def catalogue(definitions: Iterable[SopDefinition]) -> str:
     rows = [("KODE", "NAMA SOP", "LANGKAH", "WAKTU NORMAL")]
     for d in definitions:
         name = d.header.nama if len(d.header.nama) <= 60 else d.header.nama[:59] + "…"
-        rows.append((d.code, name, str(len(d.steps)), d.normal_time_text()))
+        rows.append((d.code, name, str(len(d.steps)), normal_time_text(d)))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     return "\n".join(
         f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}" for r in rows
     )
-
-
-def _date_long(defn: SopDefinition) -> str:
-    d = defn.header.tanggal_pengesahan
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}" if d else "-"
 
 
 def _items(title: str, items: tuple[str, ...], numbered: bool = True) -> list[str]:
@@ -55,11 +36,12 @@ def form(defn: SopDefinition, roles: RoleBook) -> str:
     """The SOP as the paper form lays it out: header block, then one row per step with a mark in
     the actor's lane (■ a task, ◆ a decision) and the baku mutu columns."""
     h = defn.header
+    approved = format_long_date(h.tanggal_pengesahan) if h.tanggal_pengesahan else "-"
     lines = [
         h.instansi.upper(),
         "",
         f"Nomor SOP          : {h.nomor}",
-        f"Tanggal Pengesahan : {_date_long(defn)}",
+        f"Tanggal Pengesahan : {approved}",
         f"Disahkan oleh      : {h.disahkan_oleh}",
         f"Nama SOP           : {h.nama}",
         "",
@@ -74,7 +56,7 @@ def form(defn: SopDefinition, roles: RoleBook) -> str:
         lines += ["", f"Evaluasi: {h.evaluasi}"]
     lines.append("")
     lines += _table(defn, roles)
-    lines += ["", f"Waktu normal: {defn.normal_time_text()}"]
+    lines += ["", f"Waktu normal: {normal_time_text(defn)}"]
     starters = ", ".join(roles.label(r) for r in defn.starters)
     lines.append(f"Dimulai oleh: {starters}")
     return "\n".join(lines)
@@ -116,14 +98,13 @@ def _table(defn: SopDefinition, roles: RoleBook) -> list[str]:
             if s.announce:
                 mark.append("→ grup")
             lanes.append([piece for m in mark for piece in textwrap.wrap(m, lane_w)])
-        waktu = s.waktu.human() if s.waktu else "—"
         lines += row(
             [
                 [f"{s.number}."],
                 kegiatan,
                 *lanes,
                 textwrap.wrap(s.kelengkapan or "—", widths["kelengkapan"]),
-                [waktu],
+                [waktu_text(s.waktu)],
                 textwrap.wrap(s.output or "—", widths["output"]),
             ]
         )
