@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import Options, SopBot
-from bot.office.admin import OfficeFile, read_office_file
+from bot.office.files import OfficeFile, read_office_file
 from bot.settings import Settings
 from sop.handins import Handin
 from sop.loader import Catalog, load_catalog

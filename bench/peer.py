@@ -84,7 +84,7 @@ async def ours_stored(folder: Path) -> tuple[Walks, Callable[[], Awaitable[None]
     db = await Database.open(folder / "ours.db")
     office = office_file(cat)
     await Admin(db, cat, clock).import_office(office)
-    workflow = Workflow(db, cat, clock)
+    workflow = Workflow.of_catalog(db, cat, clock)
     async with db.read() as tx:
         stored = await tx.offices.by_code(office.code)
         assert stored is not None

@@ -19,7 +19,8 @@ from typing import Any
 from bench.common import SOP_D, TOKEN, Benchmark, Table, catalog, header, settings
 from bot.app import Options, SopBot
 from bot.clock import FakeClock
-from bot.office.admin import Admin, validate_office
+from bot.office.admin import Admin
+from bot.office.files import validate_office
 from bot.process.workflow import Done
 from fakes.telegram import ApiCall, FakeBotApi, Limits
 from sop.loader import Catalog
@@ -54,7 +55,7 @@ async def _offices(bot: SopBot, cat: Catalog, count: int) -> list[tuple[int, int
         data = validate_office(_office(n), f"kantor-{n:02d}.yaml", cat)
         report = await admin.import_office(data)
         async with bot.db.read() as tx:
-            user = await tx.offices.user_by_telegram(700_000 + n)
+            user = await tx.offices.user_by_identity("telegram", str(700_000 + n))
         assert user is not None
         found.append((report.office.id, user.id, 700_000 + n))
     return found

@@ -38,7 +38,8 @@ import aiosqlite
 from bench.common import ROOT, SOP_D, WALK, catalog, office_file
 from bot.clock import FakeClock
 from bot.office.admin import Admin
-from bot.process.workflow import MAX_FILE_BUTTONS, Done, Workflow
+from bot.process.step_messages import MAX_FILE_BUTTONS
+from bot.process.workflow import Done, Workflow
 from storage.audit import AuditEvent
 from storage.db import Database, Tx
 from storage.outbox import OutboxItem
@@ -167,7 +168,7 @@ async def make_template(path: Path) -> None:
     try:
         admin = Admin(db, cat, clock)
         await admin.import_office(office_file(cat))
-        workflow = Workflow(db, cat, clock)
+        workflow = Workflow.of_catalog(db, cat, clock)
         async with db.read() as tx:
             office = (await tx.offices.all())[0]
             holders = {h.role: h.user_id for h in await tx.offices.holdings(office.id)}
@@ -351,6 +352,7 @@ async def _message(tx: Tx, t: Template, c: _Clone, m: OutboxItem) -> None:
         step_run = c.runs[t.visit_of[m.step_run_id]]
     at = c.at(m.created_at)
     new = await tx.outbox.enqueue(
+        channel=m.channel,
         chat_id=m.chat_id,
         payload=payload,
         now=at,

@@ -31,7 +31,7 @@ async def _open_processes(path: Path, cat: Catalog, count: int) -> None:
                 "sweep", "KPU Uji Sapu", "Asia/Jakarta", {"calendar": {"always_open": True}}, T0
             )
             await tx.offices.set_sops(office.id, [SOP_D])
-            user, _ = await tx.offices.upsert_user(800_000, "Kasubbag", T0)
+            user, _ = await tx.offices.upsert_user("telegram", "800000", "Kasubbag", T0)
             await tx.offices.add_holder(office.id, user.id, "kasubbag_hukum_sdm", T0)
             await tx.processes.keep_version(defn.version, defn.code, defn.canonical_json(), T0)
         later = T0 + timedelta(days=365)

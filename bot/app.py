@@ -1,5 +1,7 @@
-"""Wiring: the database, the SOP catalogue, the services, the sender and the Telegram front end,
-started and stopped in the right order. ``sopbot run`` and the tests both use ``SopBot``."""
+"""The composition root: the database, the SOP catalogue, the services, the chat channels the
+settings enable, the sender and the timers, started and stopped in the right order. Only this
+module knows which channels exist; everything else sees the channel port (``bot.chat.channel``).
+``sopbot run``, the demo and the tests all use ``SopBot``."""
 
 from __future__ import annotations
 
@@ -8,21 +10,43 @@ import contextlib
 import logging
 import signal
 from dataclasses import dataclass, field
+from typing import Protocol
 
+from bot.chat.channel import Channel
 from bot.chat.dialog import Dialog
 from bot.chat.events import Answer, Event
+from bot.chat.replies import Replies
 from bot.chat.sender import Sender
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, SystemClock, Timers
 from bot.documents.files import file_generators
+from bot.office.access import Access
 from bot.office.admin import Admin
+from bot.process.instances import Instances
 from bot.process.scheduler import Scheduler
 from bot.process.workflow import Workflow
 from bot.settings import Settings
-from handlers.telegram.frontend import Endpoint, TelegramFrontend
+from handlers.telegram import TelegramConfig, TelegramFrontend
 from sop.loader import Catalog, load_catalog
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+
+class Frontend(Protocol):
+    """A chat channel as the bot runs it: its sending side (``channel``), and receiving."""
+
+    name: str
+
+    @property
+    def channel(self) -> Channel: ...
+
+    def invite_link(self, token: str) -> str: ...
+
+    async def initialize(self) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass
@@ -43,14 +67,21 @@ class SopBot:
         self.clock = self.options.clock
         self.db: Database | None = None
         self.catalog: Catalog | None = None
-        self.front: TelegramFrontend | None = None
+        self.frontends: dict[str, Frontend] = {}
         self.sender: Sender | None = None
         self.workflow: Workflow | None = None
         self.admin: Admin | None = None
         self.dialog: Dialog | None = None
         self.scheduler: Scheduler | None = None
+        self.timers = Timers()
         self._tasks: list[asyncio.Task[None]] = []
         self._rearm: asyncio.Task[None] | None = None
+
+    @property
+    def front(self) -> TelegramFrontend | None:
+        """The Telegram front end, when Telegram is enabled."""
+        found = self.frontends.get("telegram")
+        return found if isinstance(found, TelegramFrontend) else None
 
     def _wake(self) -> None:
         """Something was committed: deliver it now, and look again at when the next alert is due."""
@@ -58,6 +89,22 @@ class SopBot:
             self.sender.wake()
         if self.scheduler is not None and (self._rearm is None or self._rearm.done()):
             self._rearm = asyncio.create_task(self.scheduler.rearm(), name="rearm")
+
+    def _frontends(self) -> list[Frontend]:
+        """The channels these settings enable."""
+        s = self.settings
+        token = s.token()
+        assert s.telegram_api_base_file_url is not None  # noqa: S101 - set by the settings model
+        config = TelegramConfig(
+            token=token,
+            base_url=s.telegram_api_base_url,
+            base_file_url=s.telegram_api_base_file_url,
+            webhook=s.webhook(),
+            listen=s.webhook_listen,
+            port=s.port,
+            poll_timeout=self.options.poll_timeout,
+        )
+        return [TelegramFrontend(config, self._handle)]
 
     async def start(self) -> None:
         """Start everything; if any part fails, stop what was started and re-raise."""
@@ -69,71 +116,61 @@ class SopBot:
 
     async def _start(self) -> None:
         s = self.settings
-        token = s.token()
+        frontends = self._frontends()
         self.catalog = load_catalog(s.sop_dirs)
         self.db = await Database.open(s.database_path)
-        assert s.telegram_api_base_file_url is not None  # noqa: S101 - set by the settings model
-        self.front = TelegramFrontend(
-            Endpoint(token, s.telegram_api_base_url, s.telegram_api_base_file_url), self._handle
-        )
-        await self.front.initialize()
+        for front in frontends:
+            await front.initialize()
+            self.frontends[front.name] = front
+        channels = {name: f.channel for name, f in self.frontends.items()}
         self.sender = Sender(
             self.db,
-            self.front.channel,
+            channels,
             self.clock,
             generators=file_generators(self.db, self.catalog, self.clock),
             backoff_base=self.options.backoff_base,
             backoff_max=self.options.backoff_max,
         )
+        access = Access(self.catalog)
+        instances = Instances(self.catalog, access, always_open=s.working_hours == "24/7")
         self.workflow = Workflow(
             self.db,
-            self.catalog,
+            instances,
             self.clock,
-            always_open=s.working_hours == "24/7",
             reminder_defaults=s.reminder_defaults(),
+            group_channels=[n for n, c in channels.items() if c.limits.groups],
             on_commit=self._wake,
         )
-        front = self.front
         self.scheduler = Scheduler(
             self.db,
-            self.workflow,
+            self.workflow.steps,
             self.clock,
             defaults=s.reminder_defaults(),
-            arm=lambda delay: front.wake_after(delay, self._sweep),
+            arm=lambda delay: self.timers.alarm(delay, self._sweep),
             on_commit=self.sender.wake,
         )
         self.admin = Admin(
             self.db,
             self.catalog,
             self.clock,
-            admin_ids=frozenset(s.admin_telegram_ids),
+            admins=s.admin_identities(),
             on_commit=self._wake,
         )
-        self.dialog = Dialog(
-            self.db,
-            self.clock,
-            self.workflow,
-            self.admin,
-            invite_link=self.front.invite_link,
-            on_commit=self._wake,
+        replies = Replies(
+            self.db, self.clock, {n: c.limits for n, c in channels.items()}, self._wake
         )
-        await self.front.set_commands()
+        self.dialog = Dialog(replies, self.workflow, self.admin, invite_links=self._invite_links)
         self._tasks.append(asyncio.create_task(self.sender.run(), name="sender"))
-        webhook = s.webhook()
-        if webhook is None:
-            await self.front.start_polling(poll_timeout=self.options.poll_timeout)
-            log.info("bot @%s started (long polling)", self.front.username)
-        else:
-            url, secret = webhook
-            await self.front.start_webhook(
-                listen=s.webhook_listen, port=s.port, url=url, secret=secret
-            )
-            log.info(
-                "bot @%s started (webhook on %s:%s)", self.front.username, s.webhook_listen, s.port
-            )
+        for front in self.frontends.values():
+            await front.start()
         # Alerts due while the bot was down are acted on now; this also arms the next wake-up.
         await self.scheduler.tick()
-        self.front.every(self.options.safety_sweep, self._sweep, "sopbot-safety-sweep")
+        self.timers.every(self.options.safety_sweep, self._sweep)
+
+    def _invite_links(self, token: str) -> list[tuple[str, str]]:
+        """An invitation opens on any channel the bot runs: (channel label, link) each."""
+        labels = {"telegram": "Telegram", "whatsapp": "WhatsApp"}
+        return [(labels.get(n, n), f.invite_link(token)) for n, f in self.frontends.items()]
 
     async def _sweep(self) -> None:
         if self.scheduler is not None:
@@ -145,9 +182,10 @@ class SopBot:
 
     async def stop(self) -> None:
         """Stop what runs and close what is open; safe to call twice or after a failed start."""
-        front, self.front = self.front, None
-        if front is not None:
+        frontends, self.frontends = self.frontends, {}
+        for front in frontends.values():
             await front.stop()
+        await self.timers.close()
         if self._rearm is not None:
             await asyncio.gather(self._rearm, return_exceptions=True)
             self._rearm = None

@@ -100,6 +100,10 @@ class Settings(BaseSettings):
             return value
         return None
 
+    def admin_identities(self) -> frozenset[tuple[str, str]]:
+        """The deployment's admins as (channel, id): admins from the first message they send."""
+        return frozenset(("telegram", str(i)) for i in self.admin_telegram_ids)
+
     def reminder_defaults(self) -> ReminderSettings:
         """The reminder timing an office gets unless its own file sets it."""
         return ReminderSettings.model_validate(

@@ -64,7 +64,7 @@ class Conversation(Repo):
     async def step_token(self, step_run_id: int, choice: str, now: datetime) -> str:
         """The token of a step run's choice; the same for every message showing that button."""
         existing = await self._scalar(
-            "SELECT token FROM callback_tokens WHERE kind = 'step' AND step_run_id = ? "
+            "SELECT token FROM button_tokens WHERE kind = 'step' AND step_run_id = ? "
             "AND choice = ?",
             (step_run_id, choice),
         )
@@ -72,7 +72,7 @@ class Conversation(Repo):
             return str(existing)
         token = new_token()
         await self._insert(
-            "INSERT INTO callback_tokens (token, kind, step_run_id, choice, created_at) "
+            "INSERT INTO button_tokens (token, kind, step_run_id, choice, created_at) "
             "VALUES (?, 'step', ?, ?, ?)",
             (token, step_run_id, choice, ts(now)),
         )
@@ -81,13 +81,13 @@ class Conversation(Repo):
     async def file_token(self, handin_id: int, now: datetime) -> str:
         """The token of a button that fetches a handed-in file; one per file."""
         existing = await self._scalar(
-            "SELECT token FROM callback_tokens WHERE kind = 'file' AND handin_id = ?", (handin_id,)
+            "SELECT token FROM button_tokens WHERE kind = 'file' AND handin_id = ?", (handin_id,)
         )
         if existing is not None:
             return str(existing)
         token = new_token()
         await self._insert(
-            "INSERT INTO callback_tokens (token, kind, handin_id, created_at) "
+            "INSERT INTO button_tokens (token, kind, handin_id, created_at) "
             "VALUES (?, 'file', ?, ?)",
             (token, handin_id, ts(now)),
         )
@@ -104,20 +104,20 @@ class Conversation(Repo):
         """A token for a menu button meant for one person only."""
         token = new_token()
         await self._insert(
-            "INSERT INTO callback_tokens (token, kind, user_id, payload, created_at, expires_at) "
+            "INSERT INTO button_tokens (token, kind, user_id, payload, created_at, expires_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (token, kind, user_id, dumps(payload), ts(now), opt_ts(expires_at)),
         )
         return token
 
     async def token(self, token: str) -> ButtonToken | None:
-        row = await self._one("SELECT * FROM callback_tokens WHERE token = ?", (token,))
+        row = await self._one("SELECT * FROM button_tokens WHERE token = ?", (token,))
         return ButtonToken.of(row) if row else None
 
     async def use_token(self, token: str, now: datetime) -> bool:
         """Mark a single-use token used; False when it was used already."""
         changed = await self._update(
-            "UPDATE callback_tokens SET used_at = ? WHERE token = ? AND used_at IS NULL",
+            "UPDATE button_tokens SET used_at = ? WHERE token = ? AND used_at IS NULL",
             (ts(now), token),
         )
         return changed > 0

@@ -29,6 +29,7 @@ __all__ = ["Conflict", "Database", "NestedTransaction", "Tx"]
 
 BUSY_TIMEOUT_MS = 10_000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+FOREIGN_KEYS_OFF = "-- foreign_keys: off"
 # Set while a task is inside a transaction or snapshot; a nested one would wait for itself forever.
 _inside: contextvars.ContextVar[Database | None] = contextvars.ContextVar("inside", default=None)
 
@@ -90,17 +91,35 @@ class Database:
                     f"database {self.path} has schema version {current}, newer than this program "
                     f"knows ({len(shipped)})"
                 )
-            for version, _name, sql in shipped[current:]:
-                await self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in _statements(sql):
-                        await self._conn.execute(statement)
-                    await self._conn.execute(f"PRAGMA user_version = {version}")
-                    await self._conn.execute("COMMIT")
-                except BaseException:
-                    await self._conn.execute("ROLLBACK")
-                    raise
+            for version, name, sql in shipped[current:]:
+                await self._apply(version, name, sql)
             return await self._user_version()
+
+    async def _apply(self, version: int, name: str, sql: str) -> None:
+        """One migration in one transaction. A migration that rebuilds a table others refer to
+        starts with ``-- foreign_keys: off``: SQLite's way (foreign keys off outside the
+        transaction, and every reference checked before it commits)."""
+        rebuilds = sql.startswith(FOREIGN_KEYS_OFF)
+        if rebuilds:
+            await self._conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(sql):
+                    await self._conn.execute(statement)
+                if rebuilds:
+                    async with self._conn.execute("PRAGMA foreign_key_check") as cur:
+                        broken = list(await cur.fetchall())
+                    if broken:
+                        raise RuntimeError(f"migration {name} breaks references: {broken[:5]}")
+                await self._conn.execute(f"PRAGMA user_version = {version}")
+                await self._conn.execute("COMMIT")
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+        finally:
+            if rebuilds:
+                await self._conn.execute("PRAGMA foreign_keys = ON")
 
     async def _user_version(self) -> int:
         async with self._conn.execute("PRAGMA user_version") as cur:

@@ -1,9 +1,12 @@
-"""Offices, their people, who holds which role (and who stands in), and invitations."""
+"""Offices, their people, who holds which role (and who stands in), and invitations.
+
+A person is known on one or more chat channels by an identity each (the channel's id of them,
+which is also the address of their private chat); an office has a group chat per channel."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -18,8 +21,11 @@ class Office:
     code: str
     name: str
     timezone: str
-    group_chat_id: str | None
     settings: dict[str, Any]
+    groups: dict[str, str] = field(default_factory=dict)  # channel -> the office group's chat
+
+    def group(self, channel: str) -> str | None:
+        return self.groups.get(channel)
 
     @classmethod
     def of(cls, row: aiosqlite.Row) -> Office:
@@ -28,28 +34,58 @@ class Office:
             code=row["code"],
             name=row["name"],
             timezone=row["timezone"],
-            group_chat_id=row["group_chat_id"],
             settings=json.loads(row["settings"]),
+            groups=dict(json.loads(row["groups"])) if row["groups"] else {},
         )
+
+
+@dataclass(frozen=True)
+class Identity:
+    channel: str
+    external_id: str
 
 
 @dataclass(frozen=True)
 class User:
     id: int
-    telegram_id: int | None
     name: str
     is_admin: bool
     active: bool
+    identities: tuple[Identity, ...] = ()
+    preferred_channel: str | None = None
+
+    def address(self, channel: str | None = None) -> Identity | None:
+        """Where the person is reached: on ``channel`` if given, else on their preferred channel,
+        else on the first channel they became known on."""
+        wanted = channel or self.preferred_channel
+        for identity in self.identities:
+            if identity.channel == wanted:
+                return identity
+        return self.identities[0] if self.identities and channel is None else None
 
     @classmethod
     def of(cls, row: aiosqlite.Row) -> User:
+        ids = json.loads(row["ids"]) if row["ids"] else []
         return cls(
             id=row["id"],
-            telegram_id=row["telegram_id"],
             name=row["name"],
             is_admin=bool(row["is_admin"]),
             active=bool(row["active"]),
+            identities=tuple(Identity(str(c), str(e)) for c, e in ids),
+            preferred_channel=row["preferred_channel"],
         )
+
+
+# Users with their identities (oldest first), and offices with their groups, in one row each.
+USER_ROWS = (
+    "SELECT u.*, (SELECT json_group_array(json_array(i.channel, i.external_id)) FROM "
+    "(SELECT * FROM identities WHERE user_id = u.id ORDER BY created_at, channel) i) AS ids "
+    "FROM users u"
+)
+OFFICE_ROWS = (
+    "SELECT o.*, (SELECT json_group_object(g.channel, g.chat_id) FROM office_groups g "
+    "WHERE g.office_id = o.id) AS groups FROM offices o"
+)
 
 
 @dataclass(frozen=True)
@@ -100,19 +136,23 @@ class Offices(Repo):
     # --- offices --------------------------------------------------------------------------------
 
     async def get(self, office_id: int) -> Office | None:
-        row = await self._one("SELECT * FROM offices WHERE id = ?", (office_id,))
+        row = await self._one(f"{OFFICE_ROWS} WHERE o.id = ?", (office_id,))
         return Office.of(row) if row else None
 
     async def by_code(self, code: str) -> Office | None:
-        row = await self._one("SELECT * FROM offices WHERE code = ?", (code,))
+        row = await self._one(f"{OFFICE_ROWS} WHERE o.code = ?", (code,))
         return Office.of(row) if row else None
 
-    async def by_group(self, chat_id: str) -> Office | None:
-        row = await self._one("SELECT * FROM offices WHERE group_chat_id = ?", (chat_id,))
+    async def by_group(self, channel: str, chat_id: str) -> Office | None:
+        row = await self._one(
+            f"{OFFICE_ROWS} WHERE o.id = (SELECT office_id FROM office_groups "  # noqa: S608 - only fixed SQL and placeholders are interpolated
+            "WHERE channel = ? AND chat_id = ?)",
+            (channel, chat_id),
+        )
         return Office.of(row) if row else None
 
     async def all(self) -> list[Office]:
-        return [Office.of(r) for r in await self._all("SELECT * FROM offices ORDER BY code")]
+        return [Office.of(r) for r in await self._all(f"{OFFICE_ROWS} ORDER BY o.code")]
 
     async def upsert(
         self, code: str, name: str, timezone: str, settings: dict[str, Any], now: datetime
@@ -137,11 +177,19 @@ class Offices(Repo):
         assert office is not None  # noqa: S101
         return office, True
 
-    async def set_group(self, office_id: int, chat_id: str | None, now: datetime) -> None:
+    async def set_group(
+        self, office_id: int, channel: str, chat_id: str | None, now: datetime
+    ) -> None:
+        """Link the office's group on a channel (replacing the one before), or unlink it."""
         await self._update(
-            "UPDATE offices SET group_chat_id = ?, updated_at = ? WHERE id = ?",
-            (chat_id, ts(now), office_id),
+            "DELETE FROM office_groups WHERE office_id = ? AND channel = ?", (office_id, channel)
         )
+        if chat_id is not None:
+            await self._insert(
+                "INSERT INTO office_groups (office_id, channel, chat_id, linked_at) "
+                "VALUES (?, ?, ?, ?)",
+                (office_id, channel, chat_id, ts(now)),
+            )
 
     async def update_settings(
         self, office_id: int, settings: dict[str, Any], now: datetime
@@ -175,23 +223,35 @@ class Offices(Repo):
     # --- users ----------------------------------------------------------------------------------
 
     async def user(self, user_id: int) -> User | None:
-        row = await self._one("SELECT * FROM users WHERE id = ?", (user_id,))
+        row = await self._one(f"{USER_ROWS} WHERE u.id = ?", (user_id,))
         return User.of(row) if row else None
 
-    async def user_by_telegram(self, telegram_id: int) -> User | None:
-        row = await self._one("SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
+    async def user_by_identity(self, channel: str, external_id: str) -> User | None:
+        row = await self._one(
+            f"{USER_ROWS} WHERE u.id = (SELECT user_id FROM identities "  # noqa: S608 - only fixed SQL and placeholders are interpolated
+            "WHERE channel = ? AND external_id = ?)",
+            (channel, external_id),
+        )
         return User.of(row) if row else None
 
     async def upsert_user(
-        self, telegram_id: int, name: str, now: datetime, *, is_admin: bool | None = None
+        self,
+        channel: str,
+        external_id: str,
+        name: str,
+        now: datetime,
+        *,
+        is_admin: bool | None = None,
     ) -> tuple[User, bool]:
-        existing = await self.user_by_telegram(telegram_id)
+        """The person known on ``channel`` as ``external_id``, created when new; their name and
+        admin mark updated. Returns them and whether anything changed."""
+        existing = await self.user_by_identity(channel, external_id)
         if existing is None:
-            await self._insert(
-                "INSERT INTO users (telegram_id, name, is_admin, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (telegram_id, name, int(bool(is_admin)), ts(now), ts(now)),
+            user_id = await self._insert(
+                "INSERT INTO users (name, is_admin, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                (name, int(bool(is_admin)), ts(now), ts(now)),
             )
+            await self.add_identity(user_id, channel, external_id, now)
         else:
             admin = existing.is_admin if is_admin is None else is_admin
             if (existing.name, existing.is_admin) == (name, admin):
@@ -200,9 +260,21 @@ class Offices(Repo):
                 "UPDATE users SET name = ?, is_admin = ?, updated_at = ? WHERE id = ?",
                 (name, int(admin), ts(now), existing.id),
             )
-        user = await self.user_by_telegram(telegram_id)
+            user_id = existing.id
+        user = await self.user(user_id)
         assert user is not None  # noqa: S101
         return user, True
+
+    async def add_identity(
+        self, user_id: int, channel: str, external_id: str, now: datetime
+    ) -> bool:
+        """Know a person on one more channel; False when that identity was theirs already."""
+        async with self.conn.execute(
+            "INSERT OR IGNORE INTO identities (user_id, channel, external_id, created_at) "
+            "VALUES (?, ?, ?, ?)",
+            (user_id, channel, external_id, ts(now)),
+        ) as cur:
+            return cur.rowcount > 0
 
     async def set_admin(self, user_id: int, is_admin: bool, now: datetime) -> None:
         await self._update(
@@ -218,7 +290,7 @@ class Offices(Repo):
         return changed > 0
 
     async def admins(self) -> list[User]:
-        rows = await self._all("SELECT * FROM users WHERE is_admin = 1 AND active = 1 ORDER BY id")
+        rows = await self._all(f"{USER_ROWS} WHERE u.is_admin = 1 AND u.active = 1 ORDER BY u.id")
         return [User.of(r) for r in rows]
 
     async def people(self, office_id: int) -> list[tuple[User, list[Holding]]]:
@@ -312,8 +384,8 @@ class Offices(Repo):
 
     async def offices_of(self, user_id: int) -> list[Office]:
         rows = await self._all(
-            "SELECT DISTINCT o.* FROM offices o JOIN role_holders h ON h.office_id = o.id "
-            "WHERE h.user_id = ? ORDER BY o.code",
+            f"{OFFICE_ROWS} WHERE o.id IN (SELECT office_id FROM role_holders WHERE user_id = ?) "  # noqa: S608 - only fixed SQL and placeholders are interpolated
+            "ORDER BY o.code",
             (user_id,),
         )
         return [Office.of(r) for r in rows]

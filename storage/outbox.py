@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,7 +72,7 @@ class Outbox(Repo):
         edit_of: int | None = None,
         dedupe_key: str | None = None,
         not_before: datetime | None = None,
-        channel: str = "telegram",
+        channel: str,
     ) -> int | None:
         """Queue a message. A message without a chat (an office group not linked yet) waits until
         ``release_waiting``. Returns None when ``dedupe_key`` was queued before."""
@@ -107,29 +108,26 @@ class Outbox(Repo):
         row = await self._one("SELECT * FROM outbox WHERE id = ?", (item_id,))
         return OutboxItem.of(row) if row else None
 
-    async def due(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
-        """The first pending message of each chat, when it is due: a later message of a chat
-        never overtakes an earlier one that is waiting for a retry."""
-        rows = await self._all(
-            "SELECT * FROM outbox o WHERE o.state = 'pending' AND o.not_before <= ? "
-            "AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' "
-            "AND e.chat_id = o.chat_id AND e.id < o.id) ORDER BY o.id LIMIT ?",
-            (ts(now), limit),
-        )
-        return [OutboxItem.of(r) for r in rows]
+    async def due(
+        self, now: datetime, channels: Iterable[str], limit: int = 100
+    ) -> list[OutboxItem]:
+        """The first pending message of each chat (of each of ``channels``), when it is due: a
+        later message of a chat never overtakes an earlier one that is waiting for a retry."""
+        sql, params = _due_query(now, channels, limit)
+        return [OutboxItem.of(r) for r in await self._all(sql, params)]
 
-    async def explain_due(self, now: datetime) -> list[str]:
+    async def explain_due(self, now: datetime, channels: Iterable[str]) -> list[str]:
         """The query plan of ``due`` (to check that it reads only pending rows)."""
-        rows = await self._all(
-            "EXPLAIN QUERY PLAN SELECT * FROM outbox o WHERE o.state = 'pending' "
-            "AND o.not_before <= ? AND NOT EXISTS (SELECT 1 FROM outbox e WHERE "
-            "e.state = 'pending' AND e.chat_id = o.chat_id AND e.id < o.id) ORDER BY o.id LIMIT 200",
-            (ts(now),),
-        )
-        return [str(r["detail"]) for r in rows]
+        sql, params = _due_query(now, channels, 200)
+        return [str(r["detail"]) for r in await self._all(f"EXPLAIN QUERY PLAN {sql}", params)]
 
-    async def next_due_at(self) -> datetime | None:
-        value = await self._scalar("SELECT MIN(not_before) FROM outbox WHERE state = 'pending'")
+    async def next_due_at(self, channels: Iterable[str]) -> datetime | None:
+        names = sorted(set(channels))
+        marks = ",".join("?" for _ in names)
+        value = await self._scalar(
+            f"SELECT MIN(not_before) FROM outbox WHERE state = 'pending' AND channel IN ({marks})",  # noqa: S608 - only placeholders are interpolated
+            tuple(names),
+        )
         return from_ts(value) if value else None
 
     async def mark_sent(self, item_id: int, message_ref: str | None, now: datetime) -> None:
@@ -153,12 +151,15 @@ class Outbox(Repo):
             (error[:500], item_id),
         )
 
-    async def release_waiting(self, office_id: int, chat_id: str, now: datetime) -> int:
-        """An office group was linked: its waiting messages go out, in their original order."""
+    async def release_waiting(
+        self, office_id: int, channel: str, chat_id: str, now: datetime
+    ) -> int:
+        """An office group was linked on a channel: the messages that waited for it go out, in
+        their original order."""
         return await self._update(
             "UPDATE outbox SET state = 'pending', chat_id = ?, not_before = ? "
-            "WHERE state = 'waiting' AND office_id = ?",
-            (chat_id, ts(now), office_id),
+            "WHERE state = 'waiting' AND office_id = ? AND channel = ?",
+            (chat_id, ts(now), office_id, channel),
         )
 
     async def for_step_run(self, step_run_id: int) -> list[OutboxItem]:
@@ -183,6 +184,21 @@ class Outbox(Repo):
         rows = await self._all("SELECT state, COUNT(*) FROM outbox GROUP BY state")
         return {r[0]: int(r[1]) for r in rows}
 
-    async def for_chat(self, chat_id: str) -> list[OutboxItem]:
-        rows = await self._all("SELECT * FROM outbox WHERE chat_id = ? ORDER BY id", (chat_id,))
+    async def for_chat(self, channel: str, chat_id: str) -> list[OutboxItem]:
+        rows = await self._all(
+            "SELECT * FROM outbox WHERE channel = ? AND chat_id = ? ORDER BY id", (channel, chat_id)
+        )
         return [OutboxItem.of(r) for r in rows]
+
+
+def _due_query(now: datetime, channels: Iterable[str], limit: int) -> tuple[str, tuple[Any, ...]]:
+    names = sorted(set(channels))
+    marks = ",".join("?" for _ in names)
+    sql = (
+        "SELECT * FROM outbox o WHERE o.state = 'pending' AND o.not_before <= ? "  # noqa: S608 - only fixed SQL and placeholders are interpolated
+        f"AND o.channel IN ({marks}) "
+        "AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' "
+        "AND e.chat_id = o.chat_id AND e.channel = o.channel AND e.id < o.id) "
+        "ORDER BY o.id LIMIT ?"
+    )
+    return sql, (ts(now), *names, limit)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from storage.audit import AuditEvent
 from storage.base import Repo, ts
-from storage.offices import Office
+from storage.offices import OFFICE_ROWS, Office
 from storage.processes import ProcessRow, StepRun, StoredHandin
 
 
@@ -62,14 +62,14 @@ class ReportQueries(Repo):
     # --- offices and people ---------------------------------------------------------------------
 
     async def office_by_code(self, code: str) -> Office | None:
-        row = await self._one("SELECT * FROM offices WHERE code = ?", (code,))
+        row = await self._one(f"{OFFICE_ROWS} WHERE o.code = ?", (code,))
         return Office.of(row) if row else None
 
     async def office_codes(self) -> list[str]:
         return [str(r[0]) for r in await self._all("SELECT code FROM offices ORDER BY code")]
 
     async def office_by_id(self, office_id: int) -> Office | None:
-        row = await self._one("SELECT * FROM offices WHERE id = ?", (office_id,))
+        row = await self._one(f"{OFFICE_ROWS} WHERE o.id = ?", (office_id,))
         return Office.of(row) if row else None
 
     async def user_names(self, user_ids: Iterable[int]) -> dict[int, str]:

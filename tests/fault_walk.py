@@ -264,7 +264,7 @@ async def every_acknowledged_transition_is_stored(run: Run) -> None:
 async def sent_rows(db: Database, chats: list[int]) -> dict[int, list[OutboxItem]]:
     async with db.read() as tx:
         counts = await tx.outbox.counts()
-        rows = {chat: await tx.outbox.for_chat(str(chat)) for chat in chats}
+        rows = {chat: await tx.outbox.for_chat("telegram", str(chat)) for chat in chats}
     assert sum(len(r) for r in rows.values()) == sum(counts.values()), (
         "outbox rows outside the known chats",
         counts,

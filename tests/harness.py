@@ -11,7 +11,8 @@ from typing import Any
 
 from bot.app import Options, SopBot
 from bot.clock import FakeClock
-from bot.office.admin import Admin, validate_office
+from bot.office.admin import Admin
+from bot.office.files import validate_office
 from bot.settings import Settings
 from fakes.telegram import FakeBotApi, FakeGroup, FakeMessage, FakeUser, Mark
 from sop.handins import Handin

@@ -190,7 +190,7 @@ async def build_history(db: Database) -> History:
         )
         history = History(office.id)
         for role, (telegram_id, name) in PEOPLE.items():
-            user, _ = await tx.offices.upsert_user(telegram_id, name, SETUP)
+            user, _ = await tx.offices.upsert_user("telegram", str(telegram_id), name, SETUP)
             history.users[role] = user.id
         cal = calendar_for(office)
         for spec in PROCESSES:

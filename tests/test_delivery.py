@@ -28,7 +28,11 @@ async def parts(tmp_path: Path) -> AsyncIterator[tuple[FakeBotApi, Database, Sen
         db = await Database.open(tmp_path / "sopbot.db")
         async with Bot(TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as bot:
             sender = Sender(
-                db, TelegramChannel(bot), FakeClock(T0), backoff_base=0.01, backoff_max=0.05
+                db,
+                {"telegram": TelegramChannel(bot)},
+                FakeClock(T0),
+                backoff_base=0.01,
+                backoff_max=0.05,
             )
             try:
                 yield api, db, sender
@@ -41,6 +45,7 @@ async def _queue(db: Database, chat: int, count: int, prefix: str) -> None:
     async with db.transaction() as tx:
         for i in range(count):
             await tx.outbox.enqueue(
+                channel="telegram",
                 chat_id=str(chat),
                 payload=OutMessage(Rich().add(f"{prefix} {i}")).to_payload(),
                 now=T0,
@@ -84,15 +89,17 @@ async def test_a_blocked_person_fails_for_good_and_the_admins_are_told(
     blocked = api.user(2201, "Pemblokir", started=True)
     blocked.block_bot()
     async with db.transaction() as tx:
-        admin, _ = await tx.offices.upsert_user(2200, "Admin", T0, is_admin=True)
-        person, _ = await tx.offices.upsert_user(2201, "Pemblokir", T0)
+        admin, _ = await tx.offices.upsert_user("telegram", "2200", "Admin", T0, is_admin=True)
+        person, _ = await tx.offices.upsert_user("telegram", "2201", "Pemblokir", T0)
         await tx.outbox.enqueue(
+            channel="telegram",
             chat_id="2201",
             user_id=person.id,
             payload=OutMessage(Rich().add("langkah")).to_payload(),
             now=T0,
         )
         await tx.outbox.enqueue(
+            channel="telegram",
             chat_id="2201",
             user_id=person.id,
             payload=OutMessage(Rich().add("langkah lagi")).to_payload(),

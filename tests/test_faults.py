@@ -263,10 +263,12 @@ async def test_reminders_due_when_the_bot_is_killed_go_out_once(
     db = await Database.open(bot.database)
     try:
         then = FakeClock(datetime.now(UTC) - timedelta(hours=2))
-        workflow = Workflow(db, catalog, then)
+        workflow = Workflow.of_catalog(db, catalog, then)
         async with db.read() as tx:
             office = await tx.offices.by_code(data["code"])
-            starter = await tx.offices.user_by_telegram(people["kasubbag_hukum_sdm"].id)
+            starter = await tx.offices.user_by_identity(
+                "telegram", str(people["kasubbag_hukum_sdm"].id)
+            )
         assert office is not None
         assert starter is not None
         processes = []

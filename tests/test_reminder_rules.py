@@ -62,7 +62,6 @@ def test_an_sop_step_overrides_the_office_which_overrides_the_defaults() -> None
         "x",
         "X",
         "Asia/Jakarta",
-        None,
         OfficeSettings.model_validate({"reminders": {"interval": "30 menit"}}).to_json(),
     )
     defaults = ReminderSettings(interval=Duration(minutes=15), escalate_min=Duration(minutes=120))

@@ -11,7 +11,7 @@ import yaml
 
 from fakes.telegram import FakeMessage, FakeUser
 from sop.loader import BUILTIN_DIR
-from tests.harness import Harness, is_step, start_process, wait_closed, wait_text
+from tests.harness import ADMIN_ID, Harness, is_step, start_process, wait_closed, wait_text
 
 WIB = timedelta(hours=7)
 
@@ -164,19 +164,22 @@ async def test_a_plh_is_reminded_instead_of_the_absent_holder(h: Harness) -> Non
     step2 = await ani.wait_for(is_step(2, 6), since=marks[ani.id])
     assert "batas Selasa, 17 Nov 2026 08.00 WIB" in step2.text
     # Ani goes on leave from Wednesday; Hildayani stands in.
+    # (The admin sets the Plh: only an admin may.)
+    await h.person(ADMIN_ID, "Admin Kantor")
     assert h.bot is not None
     assert h.bot.admin is not None
     assert h.bot.db is not None
     async with h.bot.db.read() as tx:
         office = await tx.offices.by_code("kpu-kapuas")
-        ani_user = await tx.offices.user_by_telegram(ani.id)
-        hilda_user = await tx.offices.user_by_telegram(hilda.id)
-        admin = await tx.offices.admins()
+        ani_user = await tx.offices.user_by_identity("telegram", str(ani.id))
+        hilda_user = await tx.offices.user_by_identity("telegram", str(hilda.id))
+        admin = await tx.offices.user_by_identity("telegram", str(ADMIN_ID))
     assert office is not None
     assert ani_user is not None
     assert hilda_user is not None
+    assert admin is not None
     await h.bot.admin.add_standin(
-        hilda_user,
+        admin,
         office.id,
         hilda_user.id,
         "staf_subbagian",
@@ -184,7 +187,6 @@ async def test_a_plh_is_reminded_instead_of_the_absent_holder(h: Harness) -> Non
         date(2026, 11, 20),
         ani_user.id,
     )
-    del admin
     h.clock.set(wib(17, 8, 5))  # Tuesday: Ani is in
     await _tick(h)
     assert len(_reminders(ani, process)) == 1

@@ -31,7 +31,7 @@ async def _process(db: Database) -> tuple[int, int, int]:
         office, _ = await tx.offices.upsert(
             "kapuas", "KPU Kabupaten Kapuas", "Asia/Jakarta", {}, T0
         )
-        user, _ = await tx.offices.upsert_user(1001, "Hildayani", T0)
+        user, _ = await tx.offices.upsert_user("telegram", "1001", "Hildayani", T0)
         await tx.processes.keep_version(defn.version, defn.code, defn.canonical_json(), T0)
         pid = await tx.processes.create(
             office_id=office.id,
@@ -78,7 +78,9 @@ async def test_migrations_from_empty_set_user_version_and_pragmas(tmp_path: Path
             "handins",
             "audit_events",
             "outbox",
-            "callback_tokens",
+            "button_tokens",
+            "identities",
+            "office_groups",
             "pending_inputs",
             "invites",
             "agenda_numbers",
@@ -125,9 +127,9 @@ async def test_offices_people_roles_and_standins_round_trip(db: Database) -> Non
         assert not await tx.offices.set_sops(
             office.id, ["jambi-penurunan-jdih", "jambi-konten-medsos"]
         )
-        kabag, _ = await tx.offices.upsert_user(11, "Kabag", T0)
-        kasubbag, _ = await tx.offices.upsert_user(12, "Kasubbag", T0)
-        plh, _ = await tx.offices.upsert_user(13, "Plh Kasubbag", T0)
+        kabag, _ = await tx.offices.upsert_user("telegram", "11", "Kabag", T0)
+        kasubbag, _ = await tx.offices.upsert_user("telegram", "12", "Kasubbag", T0)
+        plh, _ = await tx.offices.upsert_user("telegram", "13", "Plh Kasubbag", T0)
         assert await tx.offices.add_holder(office.id, kabag.id, "kabag_teknis_hukum", T0)
         assert not await tx.offices.add_holder(office.id, kabag.id, "kabag_teknis_hukum", T0)
         await tx.offices.add_holder(office.id, kasubbag.id, "kasubbag_hukum", T0)
@@ -283,32 +285,39 @@ async def test_agenda_numbers_are_used_once(db: Database) -> None:
 
 async def test_outbox_keeps_order_per_chat_and_dedupes(db: Database) -> None:
     async with db.transaction() as tx:
-        a1 = await tx.outbox.enqueue(chat_id="1", payload={"n": 1}, now=T0)
-        a2 = await tx.outbox.enqueue(chat_id="1", payload={"n": 2}, now=T0)
-        b1 = await tx.outbox.enqueue(chat_id="2", payload={"n": 3}, now=T0, dedupe_key="r:1")
+        a1 = await tx.outbox.enqueue(channel="telegram", chat_id="1", payload={"n": 1}, now=T0)
+        a2 = await tx.outbox.enqueue(channel="telegram", chat_id="1", payload={"n": 2}, now=T0)
+        b1 = await tx.outbox.enqueue(
+            channel="telegram", chat_id="2", payload={"n": 3}, now=T0, dedupe_key="r:1"
+        )
         assert (
-            await tx.outbox.enqueue(chat_id="2", payload={"n": 4}, now=T0, dedupe_key="r:1") is None
+            await tx.outbox.enqueue(
+                channel="telegram", chat_id="2", payload={"n": 4}, now=T0, dedupe_key="r:1"
+            )
+            is None
         )
         assert a1 is not None
         assert a2 is not None
         assert b1 is not None
-        assert [i.id for i in await tx.outbox.due(T0)] == [a1, b1]
+        assert [i.id for i in await tx.outbox.due(T0, ["telegram"])] == [a1, b1]
         # a1 waits for a retry: a2 must not overtake it.
         await tx.outbox.reschedule(a1, T0 + timedelta(seconds=30), "timeout")
-        assert [i.id for i in await tx.outbox.due(T0)] == [b1]
+        assert [i.id for i in await tx.outbox.due(T0, ["telegram"])] == [b1]
         await tx.outbox.mark_sent(b1, "2:55", T0)
-        assert await tx.outbox.due(T0) == []
-        assert [i.id for i in await tx.outbox.due(T0 + timedelta(seconds=30))] == [a1]
+        assert await tx.outbox.due(T0, ["telegram"]) == []
+        assert [i.id for i in await tx.outbox.due(T0 + timedelta(seconds=30), ["telegram"])] == [a1]
 
 
 async def test_group_messages_wait_for_a_group(db: Database) -> None:
     office_id, _, _ = await _process(db)
     async with db.transaction() as tx:
-        item = await tx.outbox.enqueue(chat_id=None, office_id=office_id, payload={}, now=T0)
+        item = await tx.outbox.enqueue(
+            channel="telegram", chat_id=None, office_id=office_id, payload={}, now=T0
+        )
         assert item is not None
-        assert await tx.outbox.due(T0 + timedelta(days=1)) == []
-        assert await tx.outbox.release_waiting(office_id, "-100200", T0) == 1
-        (due,) = await tx.outbox.due(T0)
+        assert await tx.outbox.due(T0 + timedelta(days=1), ["telegram"]) == []
+        assert await tx.outbox.release_waiting(office_id, "telegram", "-100200", T0) == 1
+        (due,) = await tx.outbox.due(T0, ["telegram"])
     assert due.id == item
     assert due.chat_id == "-100200"
 
@@ -464,13 +473,15 @@ async def test_a_nested_transaction_is_refused_rather_than_waiting_forever(db: D
 async def test_the_senders_query_reads_only_pending_messages(db: Database) -> None:
     async with db.transaction() as tx:
         for i in range(300):
-            item = await tx.outbox.enqueue(chat_id=str(i % 7), payload={"i": i}, now=T0)
+            item = await tx.outbox.enqueue(
+                channel="telegram", chat_id=str(i % 7), payload={"i": i}, now=T0
+            )
             assert item is not None
             if i % 10:
                 await tx.outbox.mark_sent(item, "1", T0)
     async with db.read() as tx:
-        plan = await tx.outbox.explain_due(T0)
-        due = await tx.outbox.due(T0)
+        plan = await tx.outbox.explain_due(T0, ["telegram"])
+        due = await tx.outbox.due(T0, ["telegram"])
     assert any("USING INDEX outbox_pending_by_id" in line for line in plan), plan
     assert not any(line.strip() == "SCAN o" for line in plan), plan
     assert len(due) == 7  # the first pending message of each chat
@@ -499,3 +510,61 @@ async def test_a_database_of_an_earlier_version_is_upgraded_in_place(tmp_path: P
     finally:
         await db.close()
     assert name.startswith("0001_")
+
+
+async def test_a_database_of_the_telegram_only_schema_moves_to_channels(tmp_path: Path) -> None:
+    """Data made by the schema before channels (users.telegram_id, offices.group_chat_id,
+    callback_tokens) is carried over: identities per channel, groups per channel, button tokens,
+    and an announcement still waiting for the office group is released by linking one."""
+    path = tmp_path / "telegram-saja.db"
+    with sqlite3.connect(path) as conn:
+        for version, _name, sql in migrations()[:2]:
+            conn.executescript(sql)
+            conn.execute(f"PRAGMA user_version = {version}")
+        conn.executescript(
+            """
+            INSERT INTO offices (id, code, name, group_chat_id, created_at, updated_at)
+                VALUES (1, 'kapuas', 'KPU Kapuas', '-100200', 'x', 'x'),
+                       (2, 'jambi', 'KPU Jambi', NULL, 'x', 'x');
+            INSERT INTO users (id, telegram_id, name, is_admin, created_at, updated_at)
+                VALUES (7, 1201, 'Hildayani', 1, '2026-01-01T00:00:00.000000+00:00', 'x'),
+                       (8, NULL, 'Tanpa Telegram', 0, 'x', 'x');
+            INSERT INTO role_holders (office_id, user_id, role, created_at)
+                VALUES (1, 7, 'sekretaris', 'x');
+            INSERT INTO callback_tokens (token, kind, user_id, payload, created_at)
+                VALUES ('tok', 'menu', 7, '{}', '2026-01-01T00:00:00.000000+00:00');
+            INSERT INTO outbox (created_at, chat_id, office_id, kind, payload, state, not_before)
+                VALUES ('x', NULL, 2, 'send', '{}', 'waiting', 'x');
+            """
+        )
+    db = await Database.open(path)
+    try:
+        async with db.read() as tx:
+            hilda = await tx.offices.user_by_identity("telegram", "1201")
+            other = await tx.offices.user(8)
+            kapuas = await tx.offices.by_code("kapuas")
+            jambi = await tx.offices.by_code("jambi")
+            token = await tx.conversation.token("tok")
+            linked = await tx.offices.by_group("telegram", "-100200")
+            holders = await tx.offices.recipients(1, "sekretaris", date(2026, 11, 16))
+            columns = {r[1] for r in await tx.offices._all("PRAGMA table_info(users)")}
+            broken = await tx.offices._all("PRAGMA foreign_key_check")
+        assert hilda is not None
+        assert (hilda.id, hilda.name, hilda.is_admin) == (7, "Hildayani", True)
+        assert [(i.channel, i.external_id) for i in hilda.identities] == [("telegram", "1201")]
+        assert other is not None
+        assert other.identities == ()
+        assert "telegram_id" not in columns
+        assert kapuas is not None
+        assert kapuas.group("telegram") == "-100200"
+        assert linked == kapuas
+        assert jambi is not None
+        assert jambi.groups == {}
+        assert token is not None
+        assert token.user_id == 7
+        assert [u.id for u in holders] == [7]
+        assert broken == []
+        async with db.transaction() as tx:
+            assert await tx.outbox.release_waiting(2, "telegram", "-100300", T0) == 1
+    finally:
+        await db.close()

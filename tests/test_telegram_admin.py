@@ -145,7 +145,7 @@ async def test_admin_commands_are_refused_to_others(h: Harness) -> None:
     async with h.bot.db.read() as tx:
         office = await tx.offices.by_code("kpu-kapuas")
     assert office is not None
-    assert office.group_chat_id is None
+    assert office.group("telegram") is None
 
 
 async def test_roles_are_added_removed_and_people_deactivated_from_chat(h: Harness) -> None:

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from bot.documents.exports import CSV_HEADER, SHEETS
 from bot.documents.flowchart import CURRENT_FILL, DONE_FILL, flowchart_png
+from bot.words.format import waktu_text
 from fakes.telegram import FakeMessage, FakeUser, Mark
 from tests.harness import ADMIN_ID, Harness, hand_in, is_step, start_process, wait_text
 from tests.report_history import png_size
@@ -192,8 +193,8 @@ async def test_a_plh_of_the_sekretaris_may_read_the_report(h: Harness) -> None:
     assert h.bot.admin is not None
     async with h.bot.db.read() as tx:
         office = await tx.offices.by_code("kpu-kapuas")
-        by = await tx.offices.user_by_telegram(admin.id)
-        standin = await tx.offices.user_by_telegram(ani.id)
+        by = await tx.offices.user_by_identity("telegram", str(admin.id))
+        standin = await tx.offices.user_by_identity("telegram", str(ani.id))
     assert office is not None
     assert by is not None
     assert standin is not None
@@ -253,7 +254,7 @@ async def test_sop_lists_the_office_sops_and_sends_a_flowchart(h: Harness) -> No
     defn = h.catalog.definitions[CODE]
     assert sent.photo.content == flowchart_png(defn, h.catalog.roles)
     assert "SOP Nomor 3 Tahun 2012 · 6 langkah" in sent.text
-    assert f"Waktu normal: {defn.normal_time.human()}" in sent.text
+    assert f"Waktu normal: {waktu_text(defn.normal_time)}" in sent.text
     # An admin sees every SOP the bot knows.
     admin = await h.person(ADMIN_ID, "Admin Kantor")
     mark = admin.mark()

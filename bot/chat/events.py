@@ -1,5 +1,6 @@
-"""What a channel hands to the bot: who wrote, where, and what. Telegram's handlers build these;
-a WhatsApp channel would build the same ones."""
+"""What a channel hands to the bot: who wrote, where, and what. Each channel's handlers
+(``handlers/telegram``, ``handlers/whatsapp``) build these; the bot never sees a channel's own
+update types."""
 
 from __future__ import annotations
 
@@ -8,16 +9,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Person:
-    """Someone as the channel knows them."""
+    """Someone as a channel knows them: the channel's id of them (a Telegram user id, a WhatsApp
+    number), which is also the address of their private chat with the bot."""
 
-    external_id: int
+    channel: str
+    external_id: str
     name: str
     username: str | None = None
-    channel: str = "telegram"
 
 
 @dataclass(frozen=True)
 class Chat:
+    """A chat on a channel: a person's private chat with the bot, or a group."""
+
+    channel: str
     id: str
     is_group: bool = False
     title: str | None = None

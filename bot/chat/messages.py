@@ -152,6 +152,28 @@ def _button_json(button: Button) -> dict[str, str]:
     return {k: v for k, v in found.items() if v}
 
 
+# Every channel carries 4,096 characters in a text message; a step message keeps room for the
+# outcome line written into it when its step is done.
+MAX_TEXT = 3800
+
+
+def fit(text: Rich, limit: int = MAX_TEXT) -> Rich:
+    """Keep a message within a chat message's size, cutting the end of long texts."""
+    if len(text) <= limit:
+        return text
+    kept, size = [], 0
+    for span in text.spans:
+        room = limit - size
+        if room <= 0:
+            break
+        if len(span.text) > room:
+            kept.append(type(span)(span.text[: room - 1] + "…", span.style, span.url))
+            break
+        kept.append(span)
+        size += len(span.text)
+    return Rich(kept)
+
+
 def text_message(*lines: str) -> OutMessage:
     """A plain message of a few lines."""
     return OutMessage(Rich().add("\n".join(lines)))

@@ -1,18 +1,22 @@
-"""Putting messages in the outbox: to a person, to an office group, to the admins, or as an edit of
-a message sent before. Only this module decides which chat a person is reached at."""
+"""Putting messages in the outbox: to a person, to a chat, to an office group, to the admins, or as
+an edit of a message sent before. Only this module decides on which channel and at which chat a
+person is reached; every row it queues carries its channel, and the sender routes by it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from bot.chat.events import Chat
 from bot.chat.messages import OutMessage
 from storage.db import Tx
-from storage.offices import Office, User
+from storage.offices import Identity, Office, User
 from storage.outbox import OutboxItem
 
 
-def chat_of(user: User) -> str | None:
-    return str(user.telegram_id) if user.telegram_id is not None and user.active else None
+def address_of(user: User) -> Identity | None:
+    """Where a person's messages go: their preferred channel, else the first they are known on;
+    nowhere once they are deactivated."""
+    return user.address() if user.active else None
 
 
 async def to_user(
@@ -25,11 +29,12 @@ async def to_user(
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
 ) -> int | None:
-    chat = chat_of(user)
-    if chat is None:
+    address = address_of(user)
+    if address is None:
         return None
     return await tx.outbox.enqueue(
-        chat_id=chat,
+        channel=address.channel,
+        chat_id=address.external_id,
         user_id=user.id,
         payload=message.to_payload(),
         now=now,
@@ -40,27 +45,47 @@ async def to_user(
 
 
 async def to_chat(
-    tx: Tx, chat_id: str, message: OutMessage, now: datetime, *, dedupe_key: str | None = None
+    tx: Tx, chat: Chat, message: OutMessage, now: datetime, *, dedupe_key: str | None = None
 ) -> int | None:
+    """The chat a person wrote or pressed in (an answer goes back where the question came from)."""
     return await tx.outbox.enqueue(
-        chat_id=chat_id, payload=message.to_payload(), now=now, dedupe_key=dedupe_key
+        channel=chat.channel,
+        chat_id=chat.id,
+        payload=message.to_payload(),
+        now=now,
+        dedupe_key=dedupe_key,
     )
 
 
-async def to_group(tx: Tx, office: Office, message: OutMessage, now: datetime) -> int | None:
-    """The office group; waits in the outbox until a group is linked when there is none yet."""
+async def to_group(
+    tx: Tx, office: Office, channel: str, message: OutMessage, now: datetime
+) -> int | None:
+    """The office's group on a channel; waits in the outbox until one is linked when there is
+    none yet."""
     return await tx.outbox.enqueue(
-        chat_id=office.group_chat_id,
+        channel=channel,
+        chat_id=office.group(channel),
         office_id=office.id,
         payload=message.to_payload(),
         now=now,
     )
 
 
-async def to_admins(tx: Tx, message: OutMessage, now: datetime) -> int:
+async def to_admins(
+    tx: Tx,
+    message: OutMessage,
+    now: datetime,
+    *,
+    dedupe: str | None = None,
+    skip: int | None = None,
+) -> int:
+    """Every active admin, whichever channel they use (``dedupe``: one each per key)."""
     sent = 0
     for admin in await tx.offices.admins():
-        if await to_user(tx, admin, message, now) is not None:
+        if admin.id == skip:
+            continue
+        key = f"{dedupe}:{admin.id}" if dedupe else None
+        if await to_user(tx, admin, message, now, dedupe_key=key) is not None:
             sent += 1
     return sent
 
@@ -68,6 +93,7 @@ async def to_admins(tx: Tx, message: OutMessage, now: datetime) -> int:
 async def edit(tx: Tx, item: OutboxItem, message: OutMessage, now: datetime) -> int | None:
     """Replace a message sent (or still to send) through the outbox with a new text and buttons."""
     return await tx.outbox.enqueue(
+        channel=item.channel,
         chat_id=item.chat_id,
         user_id=item.user_id,
         office_id=item.office_id,
@@ -79,9 +105,11 @@ async def edit(tx: Tx, item: OutboxItem, message: OutMessage, now: datetime) -> 
 
 
 async def edit_ref(
-    tx: Tx, chat_id: str, message_ref: str, message: OutMessage, now: datetime
+    tx: Tx, chat: Chat, message_ref: str, message: OutMessage, now: datetime
 ) -> int | None:
     """Edit a message known only by the channel's reference (one the person pressed a button on)."""
     payload = message.to_payload()
     payload["message_ref"] = message_ref
-    return await tx.outbox.enqueue(chat_id=chat_id, kind="edit", payload=payload, now=now)
+    return await tx.outbox.enqueue(
+        channel=chat.channel, chat_id=chat.id, kind="edit", payload=payload, now=now
+    )

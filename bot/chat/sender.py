@@ -1,8 +1,9 @@
-"""The sender: delivers the outbox through a channel, in order within each chat.
+"""The sender: delivers the outbox through the channel each message names, in order within each
+chat.
 
 Only the first pending message of a chat is ever in flight, so order holds within a chat while
 chats proceed side by side. A transient failure (network, server error, rate limit) is retried
-with backoff for as long as it takes, so a Telegram outage delays messages but loses none; a
+with backoff for as long as it takes, so a channel's outage delays messages but loses none; a
 message still pending when the bot dies goes out after it starts again. A permanent refusal (the
 person blocked the bot, the chat is gone) marks the message failed and tells the admins.
 """
@@ -14,48 +15,23 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from bot.chat import notify
-from bot.chat.messages import Attachment, OutMessage, Rich
+from bot.chat.channel import (
+    Channel,
+    GenerationFailed,
+    PermanentFailure,
+    RetryLater,
+    TemporaryFailure,
+)
+from bot.chat.messages import Attachment, OutMessage
 from bot.clock import Clock
+from bot.words.notices import undeliverable
 from storage.db import Database
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
-
-
-class RetryLater(Exception):
-    """The channel asks to wait (a rate limit) before trying again."""
-
-    def __init__(self, seconds: float, detail: str = "rate limited") -> None:
-        super().__init__(detail)
-        self.seconds = seconds
-
-
-class TemporaryFailure(Exception):
-    """Worth trying again: the network, a timeout, a server error."""
-
-
-class PermanentFailure(Exception):
-    """Never going to work: the chat is gone, the bot is blocked, the request is refused."""
-
-
-class GenerationFailed(PermanentFailure):
-    """The file a message was to carry could not be made."""
-
-
-class Channel(Protocol):
-    name: str
-
-    async def send(self, chat_id: str, message: OutMessage) -> str:
-        """Deliver a message; returns the channel's reference to it (for later edits)."""
-        ...
-
-    async def edit(self, chat_id: str, message_ref: str, message: OutMessage) -> None:
-        """Replace a delivered message's text and buttons (no change is not an error)."""
-        ...
 
 
 Generator = Callable[[Mapping[str, Any]], Awaitable[Attachment]]
@@ -65,7 +41,7 @@ class Sender:
     def __init__(
         self,
         db: Database,
-        channel: Channel,
+        channels: Mapping[str, Channel],
         clock: Clock,
         *,
         generators: Mapping[str, Generator] | None = None,
@@ -75,7 +51,8 @@ class Sender:
         idle_poll: float = 30.0,
     ) -> None:
         self.db = db
-        self.channel = channel
+        # A message for a channel this deployment does not run waits in the outbox for it.
+        self.channels = dict(channels)
         self.clock = clock
         self.concurrency = concurrency
         self.backoff_base = backoff_base
@@ -83,7 +60,7 @@ class Sender:
         self.idle_poll = idle_poll
         self.generators = dict(generators or {})
         self._wake = asyncio.Event()
-        self._busy: set[str] = set()
+        self._busy: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(concurrency)
         self._stopping = False
@@ -114,7 +91,7 @@ class Sender:
 
     async def _idle_wait(self) -> float:
         async with self.db.read() as tx:
-            nxt = await tx.outbox.next_due_at()
+            nxt = await tx.outbox.next_due_at(self.channels)
         if nxt is None:
             return self.idle_poll
         seconds = (nxt - self.clock.now()).total_seconds()
@@ -123,13 +100,12 @@ class Sender:
     async def pass_once(self) -> int:
         """Start delivering the due head of every chat that is not already in flight."""
         async with self.db.read() as tx:
-            heads = await tx.outbox.due(self.clock.now(), limit=200)
+            heads = await tx.outbox.due(self.clock.now(), self.channels, limit=200)
         started = 0
         for item in heads:
-            chat = item.chat_id
-            if chat is None or chat in self._busy:
+            if item.chat_id is None or (item.channel, item.chat_id) in self._busy:
                 continue
-            self._busy.add(chat)
+            self._busy.add((item.channel, item.chat_id))
             task = asyncio.create_task(self._deliver(item), name=f"deliver-{item.id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -148,8 +124,8 @@ class Sender:
                 return
 
     async def _deliver(self, item: OutboxItem) -> None:
-        chat = item.chat_id
-        assert chat is not None  # noqa: S101 - only pending items with a chat are due
+        assert item.chat_id is not None  # noqa: S101 - only pending items with a chat are due
+        chat = (item.channel, item.chat_id)
         attempt = 0
         try:
             async with self._slots:
@@ -206,8 +182,9 @@ class Sender:
         message = await self._generated(OutMessage.from_payload(item.payload))
         chat = item.chat_id
         assert chat is not None  # noqa: S101
+        channel = self.channels[item.channel]  # due() gives only the channels this sender runs
         if item.kind == "send":
-            return await self.channel.send(chat, message)
+            return await channel.send(chat, message)
         ref = item.payload.get("message_ref")
         if ref is None and item.edit_of is not None:
             async with self.db.read() as tx:
@@ -217,7 +194,7 @@ class Sender:
             ref = original.message_ref
         if ref is None:
             raise PermanentFailure("the message to edit has no reference")
-        await self.channel.edit(chat, str(ref), message)
+        await channel.edit(chat, str(ref), message)
         return str(ref)
 
     async def _fail(self, item: OutboxItem, error: str, *, unmade: bool = False) -> None:
@@ -229,21 +206,9 @@ class Sender:
                 return
             user = await tx.offices.user(item.user_id)
             name = user.name if user else f"pengguna #{item.user_id}"
-            if unmade:
-                body = (
-                    f"Berkas untuk {name} gagal dibuat, jadi pesannya tidak dikirim. Kesalahannya "
-                    "tercatat di log bot; prosesnya sendiri tidak terpengaruh."
-                )
-            else:
-                body = (
-                    f"Pesan bot untuk {name} tidak dapat dikirim (mungkin bot diblokir atau belum "
-                    "dimulai). Minta yang bersangkutan membuka bot dan menekan Mulai; langkahnya "
-                    "tetap tercatat dan dapat dibuka lagi lewat /tugas."
-                )
-            text = Rich().b("Pesan tidak terkirim").nl().add(body)
-            day = (now + timedelta(hours=7)).date().isoformat()
-            for admin in await tx.offices.admins():
-                if admin.id == item.user_id:
-                    continue
-                key = f"undeliverable:{item.user_id}:{day}:{admin.id}"
-                await notify.to_user(tx, admin, OutMessage(text), now, dedupe_key=key)
+            message = undeliverable(name, unmade=unmade)
+            # One notice per person a day, whichever zone the admins are in.
+            day = int(now.timestamp() // 86400)
+            await notify.to_admins(
+                tx, message, now, dedupe=f"undeliverable:{item.user_id}:{day}", skip=item.user_id
+            )

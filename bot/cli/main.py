@@ -96,7 +96,8 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _office_import_async(path: Path, settings: Settings) -> int:
     from bot.clock import SystemClock
-    from bot.office.admin import Admin, OfficeFileError, read_office_file
+    from bot.office.admin import Admin
+    from bot.office.files import OfficeFileError, read_office_file
 
     catalog = load_catalog(settings.sop_dirs)
     try:
@@ -108,7 +109,7 @@ async def _office_import_async(path: Path, settings: Settings) -> int:
         return 1
     db = await Database.open(settings.database_path)
     try:
-        admin = Admin(db, catalog, SystemClock(), admin_ids=frozenset(settings.admin_telegram_ids))
+        admin = Admin(db, catalog, SystemClock(), admins=settings.admin_identities())
         report = await admin.import_office(data)
     finally:
         await db.close()

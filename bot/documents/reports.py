@@ -43,7 +43,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
-from typing import Any, Literal, Protocol, get_args
+from typing import Literal, Protocol, get_args
 from zoneinfo import ZoneInfo
 
 from bot.office.calendar import WorkCalendar, resolve_zone
@@ -573,16 +573,3 @@ async def build_report(
         for version, content in rows.versions.items()
     }
     return compute_report(rows, definitions, cal, start, end, now, roles or builtin_roles())
-
-
-_MOVED_TO_WORDS = frozenset({"MAX_SUMMARY", "PERIOD_LABELS", "summary_text"})
-
-
-def __getattr__(name: str) -> Any:
-    """Transitional: the report's words moved to ``bot.words.reports``; ``bot/chat/report_flow.py``
-    (being rewritten apart) still imports them from here. Delete once it imports them from there."""
-    if name in _MOVED_TO_WORDS:
-        from bot.words import reports as words
-
-        return getattr(words, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,169 +1,24 @@
-"""Setting an office up: importing its file, inviting people, their roles and stand-ins, and linking
-the office group. Every change is in the audit trail."""
+"""Setting an office up and keeping it: importing its file, inviting people, their roles and
+stand-ins, the office calendar, and linking the office group. Every change is in the audit trail,
+and every call that needs an admin checks it here (``NotAllowed``), whatever front end calls."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
-from typing import Any
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.clock import Clock
-from bot.office.settings import OfficeSettings, calendar_for, settings_of
+from bot.office.access import Access, NotAllowed
+from bot.office.files import ImportReport, OfficeFile
+from bot.office.settings import OfficeSettings, settings_of
+from bot.words.admin import GROUP_ADMIN_ONLY, UNKNOWN_OFFICE
 from sop.loader import Catalog
 from storage.db import Database, Tx
-from storage.offices import Invite, Office, User
+from storage.offices import Holding, Invite, Office, User
 
 INVITE_DAYS = 7
-# The example office files of the two offices in the SOP sources (README: setting up an office).
-EXAMPLE_OFFICES = Path(__file__).parent / "examples"
-
-
-class OfficeFileError(Exception):
-    """An office file refused whole; each message names the entry at fault."""
-
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__("\n".join(messages))
-        self.messages = messages
-
-
-class PersonEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    telegram_id: int = Field(gt=0)
-    name: str = Field(min_length=1, max_length=120)
-    roles: list[str] = Field(default_factory=list)
-    admin: bool = False
-
-
-class OfficeFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
-    name: str = Field(min_length=1)
-    timezone: str = "Asia/Jakarta"
-    group_chat_id: int | None = None
-    sops: list[str] = Field(min_length=1)
-    calendar: dict[str, Any] = Field(default_factory=dict)
-    reminders: dict[str, Any] = Field(default_factory=dict)
-    agenda_template: str | None = None
-    report_roles: list[str] | None = None
-    people: list[PersonEntry] = Field(default_factory=list)
-
-    @field_validator("group_chat_id")
-    @classmethod
-    def _group_is_negative(cls, value: int | None) -> int | None:
-        if value is not None and value >= 0:
-            raise ValueError("group_chat_id grup Telegram selalu negatif, mis. -1001234567890")
-        return value
-
-    def settings(self) -> OfficeSettings:
-        data: dict[str, Any] = {"calendar": self.calendar, "reminders": self.reminders}
-        if self.agenda_template is not None:
-            data["agenda_template"] = self.agenda_template
-        if self.report_roles is not None:
-            data["report_roles"] = tuple(self.report_roles)
-        return OfficeSettings.model_validate(data)
-
-
-@dataclass
-class ImportReport:
-    office: Office
-    created: bool = False
-    office_changed: bool = False
-    people_added: list[str] = field(default_factory=list)
-    people_changed: list[str] = field(default_factory=list)
-    roles_added: list[str] = field(default_factory=list)
-    roles_removed: list[str] = field(default_factory=list)
-    group_linked: bool = False
-
-    @property
-    def changed(self) -> bool:
-        return bool(
-            self.created
-            or self.office_changed
-            or self.people_added
-            or self.people_changed
-            or self.roles_added
-            or self.roles_removed
-            or self.group_linked
-        )
-
-    def lines(self) -> list[str]:
-        if not self.changed:
-            return [f"Kantor {self.office.code}: tidak ada perubahan."]
-        verb = "dibuat" if self.created else "diperbarui"
-        out = [f"Kantor {self.office.code} ({self.office.name}) {verb}."]
-        if self.people_added:
-            out.append(f"Orang baru: {', '.join(self.people_added)}.")
-        if self.people_changed:
-            out.append(f"Data diperbarui: {', '.join(self.people_changed)}.")
-        if self.roles_added:
-            out.append(f"Peran ditambahkan: {', '.join(self.roles_added)}.")
-        if self.roles_removed:
-            out.append(f"Peran dicabut: {', '.join(self.roles_removed)}.")
-        if self.group_linked:
-            out.append("Grup kantor dihubungkan.")
-        return out
-
-
-def read_office_file(path: Path, catalog: Catalog) -> OfficeFile:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise OfficeFileError([f"{path.name}: tidak dapat dibaca ({exc.strerror})"]) from exc
-    except yaml.YAMLError as exc:
-        raise OfficeFileError([f"{path.name}: YAML tidak valid: {exc}"]) from exc
-    return validate_office(raw, path.name, catalog)
-
-
-def validate_office(raw: Any, source: str, catalog: Catalog) -> OfficeFile:
-    """Check an office file whole; every fault is reported, naming its entry."""
-    try:
-        office = OfficeFile.model_validate(raw)
-    except ValidationError as exc:
-        messages = []
-        for err in exc.errors(include_url=False):
-            loc = list(err["loc"])
-            where = source
-            if loc[:1] == ["people"] and len(loc) > 1 and isinstance(loc[1], int):
-                where += f": people[{loc[1] + 1}]"
-                loc = loc[2:]
-            path = ".".join(str(p) for p in loc)
-            text = str(err["msg"]).removeprefix("Value error, ")
-            messages.append(f"{where}: {path}: {text}" if path else f"{where}: {text}")
-        raise OfficeFileError(messages) from exc
-    messages = []
-    for code in office.sops:
-        if catalog.get(code) is None:
-            known = ", ".join(sorted(catalog.definitions))
-            messages.append(f"{source}: sops: SOP '{code}' tidak dikenal (yang ada: {known})")
-    seen: dict[int, str] = {}
-    for n, person in enumerate(office.people, start=1):
-        entry = f"{source}: people[{n}] ({person.name})"
-        if person.telegram_id in seen:
-            other = seen[person.telegram_id]
-            messages.append(f"{entry}: telegram_id {person.telegram_id} sudah dipakai oleh {other}")
-        seen[person.telegram_id] = person.name
-        for role in person.roles:
-            if role not in catalog.roles:
-                messages.append(f"{entry}: peran '{role}' tidak dikenal")
-    for role in office.report_roles or []:
-        if role not in catalog.roles:
-            messages.append(f"{source}: report_roles: peran '{role}' tidak dikenal")
-    try:
-        settings = office.settings()
-        calendar_for(Office(0, office.code, office.name, office.timezone, None, settings.to_json()))
-    except (ValidationError, ValueError) as exc:
-        messages.append(f"{source}: pengaturan kantor tidak valid: {exc}")
-    if messages:
-        raise OfficeFileError(messages)
-    return office
+TELEGRAM = "telegram"
 
 
 class Admin:
@@ -173,13 +28,15 @@ class Admin:
         catalog: Catalog,
         clock: Clock,
         *,
-        admin_ids: frozenset[int] = frozenset(),
+        admins: frozenset[tuple[str, str]] = frozenset(),
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self.db = db
         self.catalog = catalog
         self.clock = clock
-        self.admin_ids = admin_ids
+        # (channel, id) of the deployment's admins (ADMIN_TELEGRAM_IDS): admins from first contact.
+        self.admins = admins
+        self.access = Access(catalog)
         self.on_commit = on_commit
 
     # --- the office file -------------------------------------------------------------------------
@@ -197,14 +54,16 @@ class Admin:
             report = ImportReport(office=office, created=existing is None, office_changed=changed)
             if await tx.offices.set_sops(office.id, data.sops):
                 report.office_changed = True
-            if data.group_chat_id is not None and office.group_chat_id != str(data.group_chat_id):
-                await self._link_group(tx, office, str(data.group_chat_id), now)
+            group = str(data.group_chat_id) if data.group_chat_id is not None else None
+            if group is not None and office.group(TELEGRAM) != group:
+                await self._link_group(tx, office, TELEGRAM, group, now)
                 report.group_linked = True
             for person in data.people:
-                before = await tx.offices.user_by_telegram(person.telegram_id)
-                admin = True if person.admin or person.telegram_id in self.admin_ids else None
+                identity = (TELEGRAM, str(person.telegram_id))
+                before = await tx.offices.user_by_identity(*identity)
+                admin = True if person.admin or identity in self.admins else None
                 user, user_changed = await tx.offices.upsert_user(
-                    person.telegram_id, person.name, now, is_admin=admin
+                    *identity, person.name, now, is_admin=admin
                 )
                 if before is None:
                     report.people_added.append(person.name)
@@ -243,24 +102,94 @@ class Admin:
 
     # --- people ----------------------------------------------------------------------------------
 
-    async def ensure_admin(self, telegram_id: int, name: str) -> User | None:
-        """Someone listed in ADMIN_TELEGRAM_IDS is an admin from the first message they send."""
-        if telegram_id not in self.admin_ids:
-            return None
+    async def user_of(self, channel: str, external_id: str, name: str) -> User | None:
+        """The registered, active person behind a channel identity. A deployment admin
+        (ADMIN_TELEGRAM_IDS) is registered as an admin by the first message they send."""
+        if (channel, external_id) in self.admins:
+            return await self._ensure_admin(channel, external_id, name)
+        async with self.db.read() as tx:
+            found = await tx.offices.user_by_identity(channel, external_id)
+        return found if found is not None and found.active else None
+
+    async def _ensure_admin(self, channel: str, external_id: str, name: str) -> User:
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            before = await tx.offices.user_by_telegram(telegram_id)
+            before = await tx.offices.user_by_identity(channel, external_id)
             if before is not None and before.is_admin:
                 return before
             user, _ = await tx.offices.upsert_user(
-                telegram_id, before.name if before else name, now, is_admin=True
+                channel, external_id, before.name if before else name, now, is_admin=True
             )
             await tx.audit.append(
                 "admin_registered", now, actor_user_id=user.id, data={"name": user.name}
             )
         return user
 
+    # --- what an admin reads ---------------------------------------------------------------------
+
+    async def offices(self, by: User | None) -> list[Office]:
+        """The offices an admin manages."""
+        self.access.require_admin(by)
+        async with self.db.read() as tx:
+            return await tx.offices.all()
+
+    async def offices_for_group(self, by: User | None) -> list[Office]:
+        """The offices a group chat can be linked to, for the admin linking it."""
+        self.access.require_admin(by, GROUP_ADMIN_ONLY)
+        async with self.db.read() as tx:
+            return await tx.offices.all()
+
+    async def office(self, by: User | None, office_id: object) -> Office:
+        """An office an admin manages; ``NotAllowed`` for anyone else or an unknown office."""
+        self.access.require_admin(by)
+        office = None
+        if isinstance(office_id, int):
+            async with self.db.read() as tx:
+                office = await tx.offices.get(office_id)
+        if office is None:
+            raise NotAllowed(UNKNOWN_OFFICE)
+        return office
+
+    async def people(self, by: User | None, office: Office) -> list[tuple[User, list[Holding]]]:
+        self.access.require_admin(by)
+        async with self.db.read() as tx:
+            return await tx.offices.people(office.id)
+
+    async def person(
+        self, by: User | None, office: Office, user_id: int
+    ) -> tuple[User, list[Holding]] | None:
+        """A person and what they hold in an office."""
+        self.access.require_admin(by)
+        async with self.db.read() as tx:
+            person = await tx.offices.user(user_id)
+            holdings = [h for h in await tx.offices.holdings(office.id) if h.user_id == user_id]
+        return (person, holdings) if person is not None else None
+
+    async def role_holders(self, by: User | None, office: Office, role: str) -> list[User]:
+        """Who holds a role in an office (not counting stand-ins)."""
+        self.access.require_admin(by)
+        async with self.db.read() as tx:
+            holders = [h for h in await tx.offices.holdings(office.id, role) if h.kind == "holder"]
+            found = [await tx.offices.user(h.user_id) for h in holders]
+        return [u for u in found if u is not None]
+
+    async def office_roles(self, by: User | None, office: Office) -> list[str]:
+        """The roles that matter in an office: those its SOPs name (lanes and starters) and those
+        who read its reports (the Sekretaris, whom late steps escalate to in the end). Who can be
+        invited or stood in for."""
+        self.access.require_admin(by)
+        async with self.db.read() as tx:
+            codes = await tx.offices.sops(office.id)
+        keys: set[str] = set(settings_of(office).report_roles)
+        for code in codes:
+            defn = self.catalog.get(code)
+            if defn is not None:
+                keys |= set(defn.lanes) | set(defn.starters)
+        roles = self.catalog.roles
+        return sorted((k for k in keys if k in roles), key=roles.label)
+
     async def create_invite(self, by: User, office_id: int, role: str) -> Invite:
+        self.access.require_admin(by)
         now = self.clock.now()
         token = secrets.token_urlsafe(16)  # 22 characters, fits a /start payload
         async with self.db.transaction() as tx:
@@ -275,7 +204,7 @@ class Admin:
         return invite
 
     async def accept_invite(
-        self, token: str, telegram_id: int, name: str
+        self, token: str, channel: str, external_id: str, name: str
     ) -> tuple[User, Office, str] | None:
         """Register whoever opens an invitation with its role; None when it is used or expired."""
         now = self.clock.now()
@@ -283,9 +212,9 @@ class Admin:
             invite = await tx.offices.invite(token)
             if invite is None:
                 return None
-            existing = await tx.offices.user_by_telegram(telegram_id)
+            existing = await tx.offices.user_by_identity(channel, external_id)
             user, _ = await tx.offices.upsert_user(
-                telegram_id, existing.name if existing else name, now
+                channel, external_id, existing.name if existing else name, now
             )
             if not await tx.offices.use_invite(token, user.id, now):
                 return None
@@ -306,6 +235,7 @@ class Admin:
     async def set_role(
         self, by: User, office_id: int, user_id: int, role: str, holds: bool
     ) -> bool:
+        self.access.require_admin(by)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             if holds:
@@ -323,6 +253,7 @@ class Admin:
         return changed
 
     async def set_active(self, by: User, user_id: int, active: bool) -> bool:
+        self.access.require_admin(by)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             changed = await tx.offices.set_active(user_id, active, now)
@@ -345,6 +276,7 @@ class Admin:
         end: date,
         absent_user_id: int | None,
     ) -> int:
+        self.access.require_admin(by)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             holding = await tx.offices.add_standin(
@@ -379,11 +311,12 @@ class Admin:
         """Add extra closed dates or extra working dates to an office's calendar, or remove them.
         A date moved from one list to the other leaves the first. Raises ValueError (with an
         Indonesian message) when the result is not a valid calendar."""
+        self.access.require_admin(by)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             office = await tx.offices.get(office_id)
             if office is None:
-                raise ValueError("kantor tidak ditemukan")
+                raise NotAllowed(UNKNOWN_OFFICE)
             settings = settings_of(office)
             calendar = dict(settings.calendar)
             closed_dates = {date.fromisoformat(str(d)) for d in calendar.get("closed_dates", [])}
@@ -421,30 +354,42 @@ class Admin:
 
     # --- the office group ------------------------------------------------------------------------
 
-    async def link_group(self, by: User, office_id: int, chat_id: str) -> tuple[Office, int]:
-        """Make a chat the office's group; announcements that waited for it go out now."""
+    async def link_group(
+        self, by: User | None, office_id: int, channel: str, chat_id: str
+    ) -> tuple[Office, int]:
+        """Make a chat the office's group on its channel; announcements that waited for it go out
+        now."""
+        self.access.require_admin(by, GROUP_ADMIN_ONLY)
+        assert by is not None  # noqa: S101 - require_admin refuses None
         now = self.clock.now()
         async with self.db.transaction() as tx:
             office = await tx.offices.get(office_id)
-            assert office is not None  # noqa: S101
-            released = await self._link_group(tx, office, chat_id, now, by=by.id)
+            if office is None:
+                raise NotAllowed(UNKNOWN_OFFICE)
+            released = await self._link_group(tx, office, channel, chat_id, now, by=by.id)
             office = await tx.offices.get(office_id) or office
         self.on_commit()
         return office, released
 
     async def _link_group(
-        self, tx: Tx, office: Office, chat_id: str, now: datetime, by: int | None = None
+        self,
+        tx: Tx,
+        office: Office,
+        channel: str,
+        chat_id: str,
+        now: datetime,
+        by: int | None = None,
     ) -> int:
-        previous = await tx.offices.by_group(chat_id)
+        previous = await tx.offices.by_group(channel, chat_id)
         if previous is not None and previous.id != office.id:
-            await tx.offices.set_group(previous.id, None, now)
-        await tx.offices.set_group(office.id, chat_id, now)
-        released = await tx.outbox.release_waiting(office.id, chat_id, now)
+            await tx.offices.set_group(previous.id, channel, None, now)
+        await tx.offices.set_group(office.id, channel, chat_id, now)
+        released = await tx.outbox.release_waiting(office.id, channel, chat_id, now)
         await tx.audit.append(
             "group_linked",
             now,
             office_id=office.id,
             actor_user_id=by,
-            data={"chat": chat_id, "released": released},
+            data={"channel": channel, "chat": chat_id, "released": released},
         )
         return released

@@ -1,7 +1,8 @@
 """Reminders and escalation, acted on when their time comes.
 
 The database is the source of truth: every open step run carries the time of its next alert
-(``next_alert_at``). A sweep takes the runs whose alert is due, decides with ``bot.process.reminders``,
+(``next_alert_at``). A sweep takes the runs whose alert is due, decides with
+``bot.process.reminders``,
 and in one transaction queues the reminder (and the escalation), records it in the audit log and
 moves the run's alert on. A reminder's outbox key names the run and the reminder's number, so it
 is queued once even if the bot dies and sweeps again; the run's alert moves only if nobody moved
@@ -20,8 +21,9 @@ from bot.chat import notify
 from bot.chat.messages import Button
 from bot.clock import Clock
 from bot.office.settings import ReminderSettings, reminders_of
+from bot.process.instances import Context, Instances
 from bot.process.reminders import decide, plan_for
-from bot.process.workflow import Context, Workflow
+from bot.process.step_messages import StepMessages
 from bot.words import steps as texts
 from storage.db import Database, Tx
 from storage.offices import Office, User
@@ -40,7 +42,7 @@ class Scheduler:
     def __init__(
         self,
         db: Database,
-        workflow: Workflow,
+        steps: StepMessages,
         clock: Clock,
         *,
         defaults: ReminderSettings | None = None,
@@ -48,7 +50,9 @@ class Scheduler:
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self.db = db
-        self.workflow = workflow
+        self.steps = steps
+        self.instances: Instances = steps.instances
+        self.roles = steps.roles
         self.clock = clock
         self.defaults = defaults or ReminderSettings()
         self.arm = arm
@@ -96,7 +100,7 @@ class Scheduler:
                 or run.next_alert_at > now
             ):
                 return 0
-            ctx = await self.workflow.context(tx, run.process_id)
+            ctx = await self.instances.context(tx, run.process_id)
             if ctx is None:
                 return 0
             step = ctx.defn.step(run.step)
@@ -121,7 +125,7 @@ class Scheduler:
         n = run.reminders_sent + 1
         people = await tx.offices.recipients(ctx.office.id, run.role, day)
         banner = texts.reminder_banner(run, ctx.calendar, now, n)
-        sent = await self.workflow.send_step(
+        sent = await self.steps.send(
             tx, ctx, run, now, to=people, banner=banner, dedupe=f"remind:{run.id}:{n}"
         )
         await tx.audit.append(
@@ -147,7 +151,7 @@ class Scheduler:
             message = texts.escalation_message(
                 ctx.process,
                 ctx.defn,
-                self.workflow.catalog.roles,
+                self.roles,
                 run,
                 holders,
                 ctx.calendar,
@@ -155,7 +159,7 @@ class Scheduler:
                 button,
             )
             await notify.to_user(tx, boss, message, now, dedupe_key=f"escalate:{run.id}:{boss.id}")
-        label = self.workflow.catalog.roles.label(via) if via else "admin"
+        label = self.roles.label(via) if via else "admin"
         await tx.audit.append(
             "step_escalated",
             now,
@@ -175,14 +179,14 @@ class Scheduler:
         token = await tx.conversation.menu_token(
             "menu", user.id, {"a": "lihat", "run": run.id}, now
         )
-        return Button(label="Buka langkah", token=token)
+        return Button(label=texts.OPEN_STEP, token=token)
 
     async def atasan(
         self, tx: Tx, office: Office, role: str, day: date
     ) -> tuple[list[User], str | None]:
         """Who a late step of ``role`` escalates to: the holders of its nearest atasan role that
         has someone in the office (walking up the chain), or the admins when there is none."""
-        roles = self.workflow.catalog.roles
+        roles = self.roles
         seen = {role}
         level = list(roles.roles[role].atasan) if role in roles else []
         while level:

@@ -12,19 +12,22 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.chat import notify
-from bot.chat.messages import Button, OutMessage, Rich
+from bot.chat.messages import OutMessage
 from bot.clock import Clock
-from bot.office.calendar import WorkCalendar
-from bot.office.settings import ReminderSettings, calendar_for, reminders_of, settings_of
+from bot.office.access import Access
+from bot.office.settings import ReminderSettings, reminders_of, settings_of
+from bot.process.instances import Context, Instances
 from bot.process.reminders import first_alert, plan_for
+from bot.process.step_messages import StepMessages
 from bot.words import steps as texts
+from bot.words.notices import no_group_for_announcement
 from sop import engine
 from sop.engine import (
     Action,
     ActionRejected,
-    Actor,
     Announce,
     AskInput,
     AskNote,
@@ -40,16 +43,14 @@ from sop.engine import (
     Transition,
 )
 from sop.handins import Handin, parse_nomor
-from sop.loader import Catalog, definition_from_json
-from sop.models import HandinKind, SopDefinition
+from sop.loader import Catalog
+from sop.models import HandinKind
 from storage.base import Conflict
 from storage.db import Database, Tx
 from storage.offices import Office, User
-from storage.processes import ProcessRow, StepRun
+from storage.processes import StepRun
 
 log = logging.getLogger(__name__)
-
-MAX_FILE_BUTTONS = 6
 
 
 # --- Outcomes ------------------------------------------------------------------------------------
@@ -85,87 +86,41 @@ class Refused:
 Outcome = Done | NeedsNote | NeedsInput | Refused
 
 
-@dataclass
-class Context:
-    """A process with what acting on it needs."""
-
-    process: ProcessRow
-    office: Office
-    defn: SopDefinition
-    calendar: WorkCalendar
-
-    def state(self) -> ProcessState:
-        return ProcessState(
-            status=Status(self.process.status),
-            current_step=self.process.current_step,
-            visit=self.process.visit,
-            started_by=self.process.started_by,
-            step_started_at=None,
-        )
-
-
 class Workflow:
     def __init__(
         self,
+        db: Database,
+        instances: Instances,
+        clock: Clock,
+        *,
+        reminder_defaults: ReminderSettings | None = None,
+        group_channels: Sequence[str] = (),
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.db = db
+        self.instances = instances
+        # The channels whose office groups hear the announcements (those that have groups).
+        self.group_channels = tuple(group_channels)
+        self.catalog = instances.catalog
+        self.steps = StepMessages(instances)
+        self.clock = clock
+        self.reminder_defaults = reminder_defaults
+        self.on_commit = on_commit
+
+    @classmethod
+    def of_catalog(
+        cls,
         db: Database,
         catalog: Catalog,
         clock: Clock,
         *,
         always_open: bool = False,
-        reminder_defaults: ReminderSettings | None = None,
-        on_commit: Callable[[], None] = lambda: None,
-    ) -> None:
-        self.db = db
-        self.catalog = catalog
-        self.clock = clock
-        self.always_open = always_open
-        self.reminder_defaults = reminder_defaults
-        self.on_commit = on_commit
-        self._versions: dict[str, SopDefinition] = {}
-
-    # --- loading ---------------------------------------------------------------------------------
-
-    def calendar(self, office: Office) -> WorkCalendar:
-        return calendar_for(office, always_open=self.always_open)
-
-    async def definition(self, tx: Tx, version: str) -> SopDefinition:
-        """The definition a process started with, even when the file has changed since."""
-        found = self._versions.get(version)
-        if found is None:
-            content = await tx.processes.version_content(version)
-            if content is None:
-                raise LookupError(f"SOP version {version} is not stored")
-            found = definition_from_json(content)
-            self._versions[version] = found
-        return found
-
-    async def context(self, tx: Tx, process_id: int) -> Context | None:
-        process = await tx.processes.get(process_id)
-        if process is None:
-            return None
-        office = await tx.offices.get(process.office_id)
-        if office is None:
-            return None
-        defn = await self.definition(tx, process.sop_version)
-        return Context(process, office, defn, self.calendar(office))
-
-    async def actor(self, tx: Tx, user: User, office: Office, now: datetime) -> Actor:
-        day = self.calendar(office).local_date(now)
-        roles = await tx.offices.roles_of(user.id, office.id, day)
-        return Actor(user_id=user.id, roles=roles, is_admin=user.is_admin and user.active)
-
-    async def startable(
-        self, tx: Tx, user: User, now: datetime
-    ) -> list[tuple[Office, SopDefinition]]:
-        """The SOPs this person may start, in each office they belong to."""
-        found = []
-        for office in await tx.offices.offices_of(user.id):
-            actor = await self.actor(tx, user, office, now)
-            for code in await tx.offices.sops(office.id):
-                defn = self.catalog.get(code)
-                if defn is not None and engine.can_start(defn, actor):
-                    found.append((office, defn))
-        return found
+        **options: Any,
+    ) -> Workflow:
+        """A workflow over a catalogue alone (the CLI, benchmarks and tests); ``bot.app`` wires
+        the full one."""
+        instances = Instances(catalog, Access(catalog), always_open=always_open)
+        return cls(db, instances, clock, **options)
 
     # --- starting --------------------------------------------------------------------------------
 
@@ -187,8 +142,8 @@ class Workflow:
                 return Refused(texts.NOT_REGISTERED, "unknown")
             if defn is None or code not in await tx.offices.sops(office.id):
                 return Refused("SOP ini tidak dijalankan di kantor Anda.", "unknown_sop")
-            actor = await self.actor(tx, user, office, now)
-            calendar = self.calendar(office)
+            actor = await self.instances.actor(tx, user, office, now)
+            calendar = self.instances.calendar(office)
             try:
                 t = engine.start(defn, actor, title, now, calendar, handins)
             except ActionRejected as err:
@@ -230,7 +185,7 @@ class Workflow:
             ctx = Context(process, office, defn, calendar)
             await self._carry_out(tx, ctx, t, user, now)
         self.on_commit()
-        return Done(process_id, "Proses dimulai")
+        return Done(process_id, texts.STARTED_LABEL)
 
     # --- acting on a step ------------------------------------------------------------------------
 
@@ -273,10 +228,10 @@ class Workflow:
             return Refused(texts.NOT_REGISTERED, "unknown_user")
         if not run.is_open:
             return Refused(texts.ALREADY_DONE, "stale")
-        ctx = await self.context(tx, run.process_id)
+        ctx = await self.instances.context(tx, run.process_id)
         if ctx is None:
             return Refused(texts.INVALID_BUTTON, "unknown")
-        actor = await self.actor(tx, user, ctx.office, now)
+        actor = await self.instances.actor(tx, user, ctx.office, now)
         handins = list(handins)
         taken = await self._nomor_taken(tx, ctx, run, handins)
         if taken is not None:
@@ -316,7 +271,7 @@ class Workflow:
         return NeedsInput(ask, ctx.process.id, suggestion)
 
     async def next_nomor(self, tx: Tx, office: Office, now: datetime) -> str:
-        year = self.calendar(office).local_date(now).year
+        year = self.instances.calendar(office).local_date(now).year
         seq = await tx.processes.next_agenda_seq(office.id, year)
         return settings_of(office).agenda_number(seq, year)
 
@@ -335,10 +290,7 @@ class Workflow:
             owner = await tx.processes.agenda_owner(ctx.office.id, parsed.year, parsed.seq)
             if owner is not None:
                 free = await self.next_nomor(tx, ctx.office, self.clock.now())
-                problem = (
-                    f"Nomor urut {parsed.seq} tahun {parsed.year} sudah dipakai di buku agenda "
-                    f"(proses #{owner})."
-                )
+                problem = texts.nomor_taken(parsed.seq, parsed.year, owner)
                 return NeedsInput(AskInput(run.step, spec, problem), ctx.process.id, free)
         return None
 
@@ -349,12 +301,12 @@ class Workflow:
         try:
             async with self.db.transaction() as tx:
                 user = await tx.offices.user(user_id)
-                ctx = await self.context(tx, process_id)
+                ctx = await self.instances.context(tx, process_id)
                 if user is None or not user.active:
                     return Refused(texts.NOT_REGISTERED, "unknown_user")
                 if ctx is None:
-                    return Refused(f"Proses #{process_id} tidak ditemukan.", "unknown")
-                actor = await self.actor(tx, user, ctx.office, now)
+                    return Refused(texts.process_unknown(process_id), "unknown")
+                actor = await self.instances.actor(tx, user, ctx.office, now)
                 try:
                     t = engine.apply(
                         ctx.defn,
@@ -366,7 +318,7 @@ class Workflow:
                     )
                 except ActionRejected as err:
                     if err.reason is RejectReason.NOT_RUNNING:
-                        return Refused(f"Proses #{process_id} sudah tidak berjalan.", "stale")
+                        return Refused(texts.process_ended(process_id), "stale")
                     return Refused(texts.REJECTED[err.reason], err.reason.value)
                 if not t.changed:
                     return await self._ask(tx, ctx, t)
@@ -374,7 +326,7 @@ class Workflow:
         except Conflict:
             return Refused(texts.ALREADY_DONE, "conflict")
         self.on_commit()
-        return Done(process_id, "Proses dibatalkan", finished=True)
+        return Done(process_id, texts.CANCELLED_LABEL, finished=True)
 
     # --- carrying out the engine's effects -------------------------------------------------------
 
@@ -437,8 +389,7 @@ class Workflow:
         starter = await tx.offices.user(ctx.process.started_by)
         if starter is None:
             return
-        text = Rich().b(f"Arsip proses #{ctx.process.id}").nl()
-        text.add(f"{ctx.process.title} — rekaman untuk disimpan (softcopy) dan dicetak (hardcopy).")
+        text = texts.archive_caption(ctx.process, final=True)
         # "archive": the sender's generator of archive records (bot.documents.files).
         message = OutMessage(text, generate={"kind": "archive", "process": ctx.process.id})
         await notify.to_user(tx, starter, message, now)
@@ -534,81 +485,7 @@ class Workflow:
         )
         run = await tx.processes.step_run(run_id)
         assert run is not None  # noqa: S101
-        await self.send_step(tx, ctx, run, now)
-
-    async def send_step(
-        self,
-        tx: Tx,
-        ctx: Context,
-        run: StepRun,
-        now: datetime,
-        *,
-        to: Sequence[User] | None = None,
-        banner: Rich | None = None,
-        dedupe: str | None = None,
-    ) -> int:
-        """Send a step run's message, with its buttons, to the people who hold its role now (or to
-        ``to``). Returns how many were queued; tells the admins when nobody holds the role."""
-        people = (
-            list(to)
-            if to is not None
-            else await tx.offices.recipients(ctx.office.id, run.role, ctx.calendar.local_date(now))
-        )
-        if not people:
-            if to is None:
-                label = self.catalog.roles.label(run.role)
-                await notify.to_admins(
-                    tx, texts.nobody_holds_role(ctx.office, ctx.process, label, run.step), now
-                )
-            return 0
-        message = await self.step_message(tx, ctx, run, now, banner=banner)
-        sent = 0
-        for person in people:
-            key = f"{dedupe}:{person.id}" if dedupe else None
-            if await notify.to_user(tx, person, message, now, step_run_id=run.id, dedupe_key=key):
-                sent += 1
-        return sent
-
-    async def step_message(
-        self, tx: Tx, ctx: Context, run: StepRun, now: datetime, *, banner: Rich | None = None
-    ) -> OutMessage:
-        step = ctx.defn.step(run.step)
-        choices = [
-            Button(label=c.label, token=await tx.conversation.step_token(run.id, c.id, now))
-            for c in step.effective_choices
-        ]
-        runs = await tx.processes.step_runs(ctx.process.id)
-        handins = await tx.processes.handins(ctx.process.id)
-        files = [h for h in handins if h.kind == HandinKind.ATTACHMENT][-MAX_FILE_BUTTONS:]
-        step_of = {r.id: r.step for r in runs}
-        file_buttons = []
-        for h in files:
-            where = f"langkah {step_of[h.step_run_id]}" if h.step_run_id in step_of else "awal"
-            label = texts.short(f"📎 {h.label} ({where})", 60)
-            file_buttons.append(
-                Button(label=label, token=await tx.conversation.file_token(h.id, now))
-            )
-        names = await self.names(tx, {r.done_by for r in runs} | {r.return_by for r in runs})
-        view = texts.StepView(
-            office=ctx.office,
-            calendar=ctx.calendar,
-            defn=ctx.defn,
-            roles=self.catalog.roles,
-            process=ctx.process,
-            run=run,
-            earlier=runs,
-            handins=handins,
-            names=names,
-        )
-        return texts.step_message(view, choices, file_buttons, banner=banner)
-
-    async def names(self, tx: Tx, ids: set[int | None]) -> dict[int, str]:
-        """The names of the given users, by id."""
-        names = {}
-        for user_id in ids:
-            if user_id is not None and (u := await tx.offices.user(user_id)) is not None:
-                names[user_id] = u.name
-        return names
+        await self.steps.send(tx, ctx, run, now)
 
     async def _progress(
         self, tx: Tx, ctx: Context, effect: NotifyPerson, new: ProcessState, now: datetime
@@ -649,30 +526,16 @@ class Workflow:
             now,
             ctx.calendar,
         )
-        await notify.to_group(tx, ctx.office, message, now)
+        linked = [c for c in self.group_channels if ctx.office.group(c) is not None]
+        for channel in self.group_channels:
+            await notify.to_group(tx, ctx.office, channel, message, now)
         await tx.audit.append(
             "announced",
             now,
             office_id=ctx.office.id,
             process_id=ctx.process.id,
             actor_user_id=user.id,
-            data={"step": effect.step, "group_linked": ctx.office.group_chat_id is not None},
+            data={"step": effect.step, "group_linked": bool(linked)},
         )
-        if ctx.office.group_chat_id is None:
-            await notify.to_admins(
-                tx, texts.no_group_for_announcement(ctx.office, ctx.process), now
-            )
-
-    # --- reading ---------------------------------------------------------------------------------
-
-    async def open_tasks(self, user: User) -> list[tuple[Context, StepRun]]:
-        """The open steps this person may act on now, in every office they belong to."""
-        now = self.clock.now()
-        found: list[tuple[Context, StepRun]] = []
-        async with self.db.read() as tx:
-            for office in await tx.offices.offices_of(user.id):
-                actor = await self.actor(tx, user, office, now)
-                for process, run in await tx.processes.open_runs_for_roles(office.id, actor.roles):
-                    defn = await self.definition(tx, process.sop_version)
-                    found.append((Context(process, office, defn, self.calendar(office)), run))
-        return found
+        if self.group_channels and not linked:
+            await notify.to_admins(tx, no_group_for_announcement(ctx.office, ctx.process), now)

@@ -1,5 +1,6 @@
 """A report told in words: the summary the chat sends and ``sopbot report`` prints, the period
-buttons, and the note on how the figures are counted (also the spreadsheet's "Cara hitung").
+buttons, the note on how the figures are counted (also the spreadsheet's "Cara hitung"), and what
+/laporan and /sop say in chat.
 
 The figures themselves are ``bot.documents.reports``; the files laid out from them (chart, XLSX,
 CSV) keep their own captions and column headers.
@@ -7,18 +8,21 @@ CSV) keep their own captions and column headers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from bot.chat.messages import Rich
 from bot.words.format import (
     format_dates,
     format_local,
     format_working_duration,
     normal_time_words,
     percent,
+    sop_title,
     waktu_text,
 )
+from sop.models import SopDefinition
 
 if TYPE_CHECKING:
     from bot.documents.reports import PeriodKind, Report, SopFigures
@@ -136,3 +140,71 @@ def summary_text(report: Report) -> str:
     if len(text) > MAX_SUMMARY:
         text = text[: MAX_SUMMARY - 1] + "…"
     return text
+
+
+# --- /laporan and /sop in chat -------------------------------------------------------------------
+
+
+def refused(roles: Sequence[str]) -> str:
+    return (
+        f"Maaf, laporan SOP hanya untuk admin bot dan pemegang peran {', '.join(roles)} "
+        "(termasuk Plh). Hubungi admin kantor bila Anda seharusnya dapat membukanya."
+    )
+
+
+NOT_FOR_YOU = "Laporan kantor ini bukan untuk Anda."
+
+
+def choose_office() -> Rich:
+    return Rich().b("Laporan SOP").nl().add("Pilih kantor:")
+
+
+OTHER_PERIOD = "Pilih periode lain:"
+EMPTY_PERIOD = "Tidak ada proses dalam periode ini."
+
+
+def choose_period(office_name: str) -> Rich:
+    text = Rich().b(f"Laporan SOP — {office_name}").nl()
+    return text.add("Pilih periode (proses yang dimulai dalam periode itu, sampai hari ini):")
+
+
+def download_label(label: str) -> str:
+    return f"Unduh {label}"
+
+
+def chart_caption(office_name: str, start: date, end: date) -> Rich:
+    caption = Rich().b("Median waktu kerja per langkah dibanding baku mutu").nl()
+    caption.add(f"{office_name} · {format_dates(start, end)}").nl()
+    return caption.i("Hijau: dalam baku mutu · merah: melebihi · abu-abu: tanpa baku mutu.")
+
+
+def report_sent(period_label: str) -> str:
+    return f"Laporan {period_label.lower()} dikirim."
+
+
+def file_caption(office_name: str, label: str, start: date, end: date) -> Rich:
+    text = Rich().b(f"Laporan SOP {office_name} ({label})").nl()
+    return text.add(f"Proses yang dimulai {format_dates(start, end)}, keadaan saat berkas dibuat.")
+
+
+def file_made(label: str) -> str:
+    return f"Berkas {label} disiapkan."
+
+
+NO_SOPS = "Kantor Anda belum menjalankan SOP apa pun di bot ini. Hubungi admin kantor."
+SOP_NOT_HERE = "SOP ini tidak dijalankan di kantor Anda."
+FLOWCHART_SENT = "Diagram alir dikirim."
+
+
+def sop_list(sops: Sequence[SopDefinition], *, admin: bool) -> Rich:
+    text = Rich().b("SOP" if admin else "SOP kantor Anda").nl()
+    for defn in sops:
+        text.add(f"• {sop_title(defn)}").nl()
+    return text.add("Tekan salah satu untuk melihat diagram alirnya.")
+
+
+def sop_caption(defn: SopDefinition, normal_time: str) -> Rich:
+    h = defn.header
+    text = Rich().b(h.nama).nl()
+    text.add(f"SOP Nomor {h.nomor} · {len(defn.steps)} langkah").nl()
+    return text.add(f"Waktu normal: {normal_time}")

@@ -10,46 +10,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.chat.messages import Button, OutMessage, Rich
+from bot.chat.messages import Button, OutMessage, Rich, fit
 from bot.office.calendar import WorkCalendar
-from bot.words.format import format_lateness, format_local
+from bot.words.format import (
+    HANDIN_WORD,
+    NO_WAKTU,
+    format_lateness,
+    format_local,
+    kind_label,
+    process_title,
+    quote,
+    short,
+    sop_title,
+    waktu_text,
+)
 from sop.engine import RejectReason
-from sop.models import Choice, HandinKind, HandinSpec, Kind, RoleBook, SopDefinition, Step
+from sop.models import Choice, HandinKind, HandinSpec, RoleBook, SopDefinition, Step
 from storage.offices import Office
 from storage.processes import ProcessRow, StepRun, StoredHandin
 
-MAX_TEXT = 3800  # Telegram allows 4096 characters; keep room for the outcome line of an edit
 HISTORY_LINES = 8
-
-KIND_LABEL = {Kind.TUGAS: "Tugas", Kind.KOREKSI: "Koreksi", Kind.PERSETUJUAN: "Persetujuan"}
-HANDIN_WORD = {
-    HandinKind.ATTACHMENT: "berkas",
-    HandinKind.LINK: "tautan",
-    HandinKind.NOMOR: "nomor",
-    HandinKind.TEXT: "teks",
-}
 OUTCOME_MARK = {True: "✅", False: "↩️"}
-
-
-def sop_title(defn: SopDefinition) -> str:
-    return f"{defn.header.singkat or defn.header.nama} (No. {defn.header.nomor})"
-
-
-def process_title(process: ProcessRow) -> str:
-    return f"Proses #{process.id} — {process.title}"
 
 
 def when(t: datetime, calendar: WorkCalendar) -> str:
     return format_local(t, calendar)
-
-
-def short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def quote(note: str) -> str:
-    return f"«{note.strip()}»"
 
 
 @dataclass
@@ -86,7 +71,7 @@ def step_message(
     text = Rich()
     if banner is not None:
         text.extend(banner).nl()
-    kind = "Tugas" if step.choices is not None else KIND_LABEL[step.kind]
+    kind = kind_label(step)
     text.b(f"📋 Langkah {defn.index(step.number)} dari {len(defn.steps)} · {kind}").nl()
     text.b(process_title(view.process)).nl()
     text.add(f"SOP {sop_title(defn)}").nl()
@@ -120,8 +105,8 @@ def step_message(
 def deadline_line(step: Step, run: StepRun, calendar: WorkCalendar) -> Rich:
     text = Rich()
     if step.waktu is None or run.due_at is None:
-        return text.field("Baku mutu", "— (SOP tidak menetapkan waktu)")
-    return text.field("Baku mutu", f"{step.waktu.human()} · batas {when(run.due_at, calendar)}")
+        return text.field("Baku mutu", NO_WAKTU)
+    return text.field("Baku mutu", f"{waktu_text(step.waktu)} · batas {when(run.due_at, calendar)}")
 
 
 def _history(view: StepView) -> Rich:
@@ -161,23 +146,6 @@ def _history(view: StepView) -> Rich:
             else:
                 text.add(f"   📎 {h.label}: {h.file_name or 'berkas'}").nl()
     return text
-
-
-def fit(text: Rich) -> Rich:
-    """Keep a message within a chat message's size, cutting the end of long texts."""
-    if len(text) <= MAX_TEXT:
-        return text
-    kept, size = [], 0
-    for span in text.spans:
-        room = MAX_TEXT - size
-        if room <= 0:
-            break
-        if len(span.text) > room:
-            kept.append(type(span)(span.text[: room - 1] + "…", span.style, span.url))
-            break
-        kept.append(span)
-        size += len(span.text)
-    return Rich(kept)
 
 
 def outcome_line(
@@ -260,34 +228,6 @@ def announcement(
     return OutMessage(text=text, buttons=buttons[:3])
 
 
-def no_group_for_announcement(office: Office, process: ProcessRow) -> OutMessage:
-    return OutMessage(
-        Rich()
-        .b("Pengumuman tertunda")
-        .nl()
-        .add(
-            f"Proses #{process.id} ({process.title}) di {office.name} menghasilkan pengumuman "
-            "untuk grup kantor, tetapi grup kantor belum dihubungkan. Tambahkan bot ke grup "
-            "kantor lalu kirim /grup di grup itu; pengumuman akan langsung dikirim ke sana."
-        )
-    )
-
-
-def nobody_holds_role(
-    office: Office, process: ProcessRow, role_label: str, step: int
-) -> OutMessage:
-    return OutMessage(
-        Rich()
-        .b("Langkah tanpa pelaksana")
-        .nl()
-        .add(
-            f"Langkah {step} proses #{process.id} ({process.title}) di {office.name} adalah tugas "
-            f"{role_label}, tetapi belum ada yang memegang peran itu. Tambahkan orangnya lewat "
-            "/undang atau /pengguna; langkah ini akan muncul di /tugas mereka."
-        )
-    )
-
-
 # --- prompts -------------------------------------------------------------------------------------
 
 NOTE_PROMPT = {
@@ -340,6 +280,8 @@ def handin_prompt(
     rows = [[b] for b in buttons]
     return OutMessage(text=text, buttons=rows, reply_prompt=None if rows else hint)
 
+
+OPEN_STEP = "Buka langkah"
 
 REJECTED = {
     RejectReason.NOT_RUNNING: "Proses ini sudah selesai atau dibatalkan; tombolnya sudah diproses.",
@@ -407,7 +349,67 @@ def escalation_message(
             "Batas", f"{when(run.due_at, calendar)} — terlambat {lateness(run, calendar, now)}"
         )
     else:
-        text.field("Baku mutu", "— (SOP tidak menetapkan waktu)")
+        text.field("Baku mutu", NO_WAKTU)
     text.field("Pengingat terkirim", str(run.reminders_sent))
     text.nl().i("Anda menerima pesan ini sebagai atasan peran tersebut.")
     return OutMessage(text=text, buttons=[[open_button]])
+
+
+# --- what the workflow answers and announces -----------------------------------------------------
+
+STARTED_LABEL = "Proses dimulai"
+CANCELLED_LABEL = "Proses dibatalkan"
+
+
+def process_unknown(process_id: int) -> str:
+    return f"Proses #{process_id} tidak ditemukan."
+
+
+def process_ended(process_id: int) -> str:
+    return f"Proses #{process_id} sudah tidak berjalan."
+
+
+def nomor_taken(seq: int, year: int, owner: int) -> str:
+    return f"Nomor urut {seq} tahun {year} sudah dipakai di buku agenda (proses #{owner})."
+
+
+def file_button_label(label: str, step: int | None) -> str:
+    """A button that fetches an earlier document: its label and the step it came from."""
+    where = f"langkah {step}" if step is not None else "awal"
+    return short(f"📎 {label} ({where})", 60)
+
+
+def archive_caption(process: ProcessRow, *, final: bool) -> Rich:
+    """The caption of a process's archive record (PDF): sent to its starter when it ends, and to
+    whoever asks for it from /riwayat."""
+    text = Rich().b(f"Arsip proses #{process.id}").nl()
+    if final:
+        return text.add(
+            f"{process.title} — rekaman untuk disimpan (softcopy) dan dicetak (hardcopy)."
+        )
+    return text.add(f"{process.title} — rekaman proses dan jejak auditnya (PDF A4).")
+
+
+def recorded(label: str) -> str:
+    """The answer to a step's button (or typed answer) that was taken."""
+    return f"Tercatat: {label}"
+
+
+def recorded_thanks(label: str) -> str:
+    return f"Tercatat: {label}. Terima kasih."
+
+
+WRITE_NOTE_AS_REPLY = "Tulis catatan Anda sebagai balasan."
+NOTE_AS_TEXT = "Yang diminta catatan berupa teks. Tulis catatannya."
+
+
+def send_handin(label: str) -> str:
+    return f"Kirim {label}."
+
+
+def use_nomor(nomor: str) -> str:
+    return f"Pakai {nomor}"
+
+
+NOMOR_USED = "Nomor dipakai."
+NOMOR_NOT_USED = "Nomor ini tidak dipakai: tidak ada langkah yang sedang meminta nomor dari Anda."

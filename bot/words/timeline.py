@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.chat.messages import OutMessage, Rich
+from bot.chat.messages import OutMessage, Rich, fit
 from bot.office.calendar import WorkCalendar
-from bot.words import steps as texts
+from bot.words.format import format_local, process_title, quote, sop_title, status_label
 from sop.models import RoleBook, SopDefinition
 from storage.audit import AuditEvent
 from storage.processes import ProcessRow
-
-STATUS = {"running": "berjalan", "finished": "selesai", "cancelled": "dibatalkan"}
 
 
 def event_line(
@@ -32,7 +30,7 @@ def event_line(
             )
             return f"Langkah {step} untuk {role}{back}"
         case "step_closed":
-            note = f": {texts.quote(d['note'])}" if d.get("note") else ""
+            note = f": {quote(d['note'])}" if d.get("note") else ""
             handins = "; ".join(
                 f"{h['label']}: {h['file_name'] or h['value']}" for h in d.get("handins", [])
             )
@@ -48,7 +46,7 @@ def event_line(
         case "process_finished":
             return "Proses selesai"
         case "process_cancelled":
-            return f"Proses dibatalkan oleh {who}: {texts.quote(str(d.get('reason', '')))}"
+            return f"Proses dibatalkan oleh {who}: {quote(str(d.get('reason', '')))}"
     return event.kind
 
 
@@ -60,13 +58,32 @@ def timeline_message(
     events: Sequence[AuditEvent],
     names: dict[int, str],
 ) -> OutMessage:
-    text = Rich().b(texts.process_title(process)).nl()
-    text.add(f"SOP {texts.sop_title(defn)}").nl()
-    text.add(f"Status: {STATUS.get(process.status, process.status)}").nl(2)
+    text = Rich().b(process_title(process)).nl()
+    text.add(f"SOP {sop_title(defn)}").nl()
+    text.add(f"Status: {status_label(process.status).lower()}").nl(2)
     for event in events:
-        text.add(f"{texts.when(event.at, calendar)} — ").add(
+        text.add(f"{format_local(event.at, calendar)} — ").add(
             event_line(event, defn, roles, names)
         ).nl()
     if events:
         text.nl().i(f"Hash jejak audit terakhir: {events[-1].hash[:16]}…")
-    return OutMessage(texts.fit(text))
+    return OutMessage(fit(text))
+
+
+def flowchart_caption(process: ProcessRow, defn: SopDefinition) -> Rich:
+    """What /riwayat N sends after the timeline: the process's flowchart, its progress marked."""
+    text = Rich().b(f"Diagram alir proses #{process.id}").nl()
+    if process.status == "running" and process.current_step is not None:
+        index = defn.index(process.current_step)
+        return text.add(
+            f"Langkah sekarang: {index} dari {len(defn.steps)} (kuning); "
+            "langkah yang sudah dijawab hijau."
+        )
+    if process.status == "finished":
+        return text.add("Proses selesai; langkah yang dijalankan hijau.")
+    return text.add("Proses dibatalkan; langkah yang sudah dijawab hijau.")
+
+
+ARCHIVE_BUTTON = "Arsip (PDF)"
+ARCHIVE_FOR_OFFICE = "Arsip ini hanya untuk orang di kantor proses ini."
+ARCHIVE_MADE = "Arsip PDF disiapkan."

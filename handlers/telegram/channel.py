@@ -20,15 +20,31 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.chat.channel import ChannelLimits, PermanentFailure, RetryLater, TemporaryFailure
 from bot.chat.messages import OutMessage, Rich
-from bot.chat.sender import PermanentFailure, RetryLater, TemporaryFailure
 from handlers.telegram.render import CAPTION_LIMIT, keyboard, reply_markup, to_html
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
+# What Telegram carries (Bot API limits), and what the bot makes of it: labels are kept to what a
+# phone shows on one line, and a menu lists up to 40 choices before it pages.
+TELEGRAM_LIMITS = ChannelLimits(
+    text_length=4096,
+    caption_length=CAPTION_LIMIT,
+    buttons_per_message=100,
+    button_label_length=60,
+    menu_rows=40,
+    can_edit=True,
+    reply_prompt=True,
+    url_buttons=True,
+    groups=True,
+)
+
+
 class TelegramChannel:
     name = "telegram"
+    limits = TELEGRAM_LIMITS
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
@@ -68,7 +84,7 @@ class TelegramChannel:
             )
             return str(sent.message_id)
         caption = to_html(message.text) if message.text.spans else None
-        long_caption = caption is not None and len(message.text) > CAPTION_LIMIT - 24
+        long_caption = caption is not None and len(message.text) > self.limits.caption_length - 24
         if attachment.ref is not None:
             file: str | InputFile = attachment.ref
         elif attachment.data is not None:

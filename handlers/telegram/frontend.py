@@ -1,5 +1,6 @@
 """The Telegram front end: python-telegram-bot's Application, its handlers (which turn updates into
-``bot.chat.events`` and hand them to the dialog), the command menu, and polling or webhook."""
+``bot.chat.events`` and hand them to the dialog), the command menu made from the bot's command
+table, and polling or webhook."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.chat.commands import Where, menu
 from bot.chat.events import (
     AddedToGroup,
     Answer,
@@ -48,40 +50,43 @@ from bot.chat.events import (
     Text,
 )
 from bot.settings import ConfigError
+from bot.words.chat import PRESS_FAILED
 from handlers.telegram.channel import TelegramChannel
 
 log = logging.getLogger(__name__)
 
-PRIVATE_COMMANDS = [
-    ("tugas", "Langkah yang menunggu Anda"),
-    ("baru", "Mulai proses SOP baru"),
-    ("proses", "Proses yang sedang berjalan"),
-    ("riwayat", "Riwayat proses: /riwayat N"),
-    ("sop", "Daftar SOP dan diagram alirnya"),
-    ("laporan", "Laporan waktu kerja SOP (pimpinan)"),
-    ("batal", "Batalkan: /batal N, atau urungkan isian"),
-    ("bantuan", "Daftar perintah"),
-]
-GROUP_COMMANDS = [("grup", "Hubungkan grup ini dengan kantor (admin)")]
-FAILED_PRESS = "Maaf, terjadi gangguan. Coba tekan lagi sebentar lagi."
-WAKE_JOB = "sopbot-alerts"
+TELEGRAM = "telegram"
 
 Handle = Callable[[Event], Awaitable[Answer | None]]
 
 
 @dataclass(frozen=True)
-class Endpoint:
+class TelegramConfig:
+    """Where the Bot API is, and how updates arrive: long polling, or a webhook (URL and
+    secret) served on ``listen``:``port``."""
+
     token: str
     base_url: str
     base_file_url: str
+    webhook: tuple[str, str] | None = None
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    poll_timeout: int = 30
 
 
 def person_of(user: TgUser) -> Person:
-    return Person(external_id=user.id, name=user.full_name or str(user.id), username=user.username)
+    return Person(
+        channel=TELEGRAM,
+        external_id=str(user.id),
+        name=user.full_name or str(user.id),
+        username=user.username,
+    )
 
 
 def chat_of(chat: TgChat) -> Chat:
-    return Chat(id=str(chat.id), is_group=chat.type != TgChat.PRIVATE, title=chat.title)
+    return Chat(
+        channel=TELEGRAM, id=str(chat.id), is_group=chat.type != TgChat.PRIVATE, title=chat.title
+    )
 
 
 def command_of(message: Message, username: str) -> tuple[str, str] | None:
@@ -123,14 +128,17 @@ def file_of(message: Message) -> FileRef | None:
 class TelegramFrontend:
     """Owns the PTB Application. ``handle`` is the dialog's entry point."""
 
-    def __init__(self, endpoint: Endpoint, handle: Handle) -> None:
+    name = TELEGRAM
+
+    def __init__(self, config: TelegramConfig, handle: Handle) -> None:
+        self.config = config
         self.handle = handle
-        self.base_url = endpoint.base_url
+        self.base_url = config.base_url
         self.application: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
-            .token(endpoint.token)
-            .base_url(endpoint.base_url)
-            .base_file_url(endpoint.base_file_url)
+            .token(config.token)
+            .base_url(config.base_url)
+            .base_file_url(config.base_file_url)
             # PTB waits out a flood-limit answer (429 retry_after) itself a few times; what still
             # fails reaches the sender, which waits and tries again without dropping the message.
             .rate_limiter(AIORateLimiter(max_retries=3))
@@ -151,39 +159,19 @@ class TelegramFrontend:
             )
         )
         app.add_error_handler(self._on_error)
-        self.channel = TelegramChannel(app.bot)
+        self._channel = TelegramChannel(app.bot)
+
+    @property
+    def channel(self) -> TelegramChannel:
+        return self._channel
 
     @property
     def username(self) -> str:
         return str(self.application.bot.username)
 
     def invite_link(self, token: str) -> str:
+        """The link that opens the bot with an invitation (``/start <token>``)."""
         return f"https://t.me/{self.username}?start={token}"
-
-    def wake_after(self, delay: float, callback: Callable[[], Awaitable[object]]) -> None:
-        """Arm PTB's JobQueue (APScheduler) to call ``callback`` once after ``delay`` seconds; arming
-        again replaces the earlier wake-up. The time itself lives in the database."""
-        queue = self.application.job_queue
-        if queue is None:
-            raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
-        for job in queue.get_jobs_by_name(WAKE_JOB):
-            job.schedule_removal()
-
-        async def wake(context: ContextTypes.DEFAULT_TYPE) -> None:
-            await callback()
-
-        queue.run_once(wake, when=delay, name=WAKE_JOB)
-
-    def every(self, seconds: float, callback: Callable[[], Awaitable[object]], name: str) -> None:
-        """Call ``callback`` every ``seconds`` seconds while the bot runs."""
-        queue = self.application.job_queue
-        if queue is None:
-            raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
-
-        async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-            await callback()
-
-        queue.run_repeating(tick, interval=seconds, first=seconds, name=name)
 
     async def initialize(self) -> None:
         """Connect (getMe) without receiving updates yet. A token Telegram refuses, or a Bot API
@@ -208,36 +196,38 @@ class TelegramFrontend:
         """Close the HTTP clients PTB opened before getMe failed (Bot.shutdown knows them)."""
         await self.application.bot.shutdown()
 
-    async def set_commands(self) -> None:
-        bot = self.application.bot
-        await bot.set_my_commands(
-            [BotCommand(c, d) for c, d in PRIVATE_COMMANDS], scope=BotCommandScopeAllPrivateChats()
-        )
-        await bot.set_my_commands(
-            [BotCommand(c, d) for c, d in GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats()
-        )
-
-    async def start_polling(self, *, poll_timeout: int = 30) -> None:
+    async def start(self) -> None:
+        """Offer the command menu, then receive updates: long polling, or the webhook."""
+        await self._set_commands()
         await self.application.start()
         updater = self.application.updater
         assert updater is not None  # noqa: S101 - built with an updater
-        await updater.start_polling(
-            poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-        )
-
-    async def start_webhook(self, *, listen: str, port: int, url: str, secret: str) -> None:
-        await self.application.start()
-        updater = self.application.updater
-        assert updater is not None  # noqa: S101
+        c = self.config
+        if c.webhook is None:
+            await updater.start_polling(
+                poll_interval=0.0, timeout=c.poll_timeout, allowed_updates=Update.ALL_TYPES
+            )
+            log.info("bot @%s started (long polling)", self.username)
+            return
+        url, secret = c.webhook
         path = url.rstrip("/").rsplit("/", 1)[-1] if url.count("/") > 2 else ""
         await updater.start_webhook(
-            listen=listen,
-            port=port,
+            listen=c.listen,
+            port=c.port,
             url_path=path,
             webhook_url=url,
             secret_token=secret,
             allowed_updates=Update.ALL_TYPES,
         )
+        log.info("bot @%s started (webhook on %s:%s)", self.username, c.listen, c.port)
+
+    async def _set_commands(self) -> None:
+        bot = self.application.bot
+        for where, scope in (
+            (Where.PRIVATE, BotCommandScopeAllPrivateChats()),
+            (Where.GROUP, BotCommandScopeAllGroupChats()),
+        ):
+            await bot.set_my_commands([BotCommand(c, d) for c, d in menu(where)], scope=scope)
 
     async def stop(self) -> None:
         app = self.application
@@ -257,7 +247,9 @@ class TelegramFrontend:
         try:
             message = query.message
             chat = (
-                chat_of(message.chat) if message is not None else Chat(id=str(query.from_user.id))
+                chat_of(message.chat)
+                if message is not None
+                else Chat(channel=TELEGRAM, id=str(query.from_user.id))
             )
             event = Press(
                 person=person_of(query.from_user),
@@ -268,7 +260,7 @@ class TelegramFrontend:
             answer = await self.handle(event)
         except Exception:
             log.exception("handling a button press failed")
-            answer = Answer(FAILED_PRESS, alert=True)
+            answer = Answer(PRESS_FAILED, alert=True)
         finally:
             # Every press is answered, whatever happened, so the phone stops its spinner.
             answer = answer or Answer()

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from bot.app import Options, SopBot
 from bot.logs import setup_logging
-from bot.office.admin import EXAMPLE_OFFICES, Admin, read_office_file
+from bot.office.admin import Admin
+from bot.office.files import EXAMPLE_OFFICES, read_office_file
 from bot.settings import Settings
 from fakes.telegram import FakeBotApi, FakeGroup, FakeMessage, FakeUser
 

@@ -1,0 +1,137 @@
+"""/baru: choosing an SOP, the process's title, its start documents, and Mulai proses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.chat.events import Answer, Chat, Command, FileRef
+from bot.chat.flows.steps import handin_json, handin_of
+from bot.chat.messages import OutMessage, Rich
+from bot.chat.replies import Flow, Replies, Spot, refused
+from bot.process.instances import Instances
+from bot.process.workflow import Done, NeedsInput, Refused, Workflow
+from bot.words import chat as words
+from bot.words import steps as step_words
+from sop.engine import MAX_TITLE
+from sop.handins import Handin
+from sop.models import HandinKind, HandinSpec
+from storage.offices import User
+
+
+def first_missing(specs: Sequence[HandinSpec], given: Sequence[Handin]) -> HandinSpec | None:
+    """The first required hand-in that nothing given answers yet."""
+    return next((s for s in specs if not s.optional and not any(h.matches(s) for h in given)), None)
+
+
+class StartFlow(Flow):
+    def __init__(self, replies: Replies, workflow: Workflow, instances: Instances) -> None:
+        super().__init__()
+        self.r = replies
+        self.workflow = workflow
+        self.instances = instances
+        self.catalog = instances.catalog
+        self.menus = {"baru": self.chose_sop, "mulai": self.start, "urung": self.undo}
+        self.inputs = {"title": self.title, "start_docs": self.start_doc}
+
+    async def new(self, ev: Command, user: User) -> None:
+        async with self.r.db.read() as tx:
+            options = await self.instances.startable(tx, user, self.r.clock.now())
+        if not options:
+            await self.r.say_text(ev.chat, words.CANNOT_START)
+            return
+        several = len({o.id for o, _ in options}) > 1
+        items = [
+            (
+                words.sop_choice_label(defn, office, several_offices=several),
+                {"a": "baru", "office": office.id, "code": defn.code},
+            )
+            for office, defn in options
+        ]
+        items.append((words.CANCEL_LABEL, {"a": "urung"}))
+        buttons = await self.r.menu(ev.chat, user, items)
+        await self.r.say(ev.chat, OutMessage(words.choose_sop(), buttons))
+
+    async def undo(self, at: Spot, user: User, p: dict[str, Any]) -> Answer:
+        await self.r.forget(user)
+        await self.r.replace(at, OutMessage(Rich().add(words.UNDONE)))
+        return Answer(words.UNDONE_ANSWER)
+
+    async def chose_sop(self, at: Spot, user: User, p: dict[str, Any]) -> Answer:
+        defn = self.catalog.get(str(p["code"]))
+        if defn is None:
+            return refused(step_words.INVALID_BUTTON)
+        await self.r.expect(user, "title", {"office": p["office"], "code": defn.code})
+        await self.r.replace(at, words.sop_chosen(defn))
+        await self.r.say(at.chat, words.title_prompt())
+        return Answer(words.chosen_answer(defn))
+
+    async def title(
+        self, chat: Chat, user: User, payload: dict[str, Any], text: str, file: FileRef | None
+    ) -> None:
+        if file is not None:
+            await self.r.say_text(chat, words.TITLE_FIRST)
+            return
+        title = " ".join(text.split())
+        if not title or len(title) > MAX_TITLE:
+            await self.r.say_text(chat, words.BAD_TITLE)
+            return
+        state = {**payload, "title": title, "handins": []}
+        await self.r.expect(user, "start_docs", state)
+        await self._prompt_docs(chat, user, state)
+
+    async def _prompt_docs(
+        self, chat: Chat, user: User, state: dict[str, Any], problem: str | None = None
+    ) -> None:
+        defn = self.catalog.get(str(state["code"]))
+        if defn is None:
+            return
+        given = [handin_of(h) for h in state["handins"]]
+        missing = first_missing(defn.start_handin, given)
+        if missing is not None:
+            await self.r.say(chat, step_words.handin_prompt(missing, step=None, problem=problem))
+            return
+        buttons = await self.r.menu(
+            chat, user, [(words.START_LABEL, {"a": "mulai"}), (words.CANCEL_LABEL, {"a": "urung"})]
+        )
+        names = [h.file_name or h.label for h in given]
+        await self.r.say(chat, words.start_docs(names, problem, buttons))
+
+    async def start_doc(
+        self, chat: Chat, user: User, state: dict[str, Any], text: str, file: FileRef | None
+    ) -> None:
+        if file is None:
+            await self._prompt_docs(chat, user, state, words.SEND_AS_FILE)
+            return
+        defn = self.catalog.get(str(state["code"]))
+        if defn is None:
+            return
+        given = [handin_of(h) for h in state["handins"]]
+        missing = first_missing(defn.start_handin, given)
+        label = missing.label if missing is not None else words.SUPPORTING_DOC
+        given.append(Handin(HandinKind.ATTACHMENT, label, file.ref, file.name, file.mime_type))
+        state = {**state, "handins": [handin_json(h) for h in given]}
+        await self.r.expect(user, "start_docs", state)
+        await self._prompt_docs(chat, user, state)
+
+    async def start(self, at: Spot, user: User, p: dict[str, Any]) -> Answer:
+        pending = await self.r.expected(user)
+        if pending is None or pending.kind != "start_docs":
+            return refused(words.NOTHING_PREPARED)
+        state = pending.payload
+        handins = [handin_of(h) for h in state["handins"]]
+        outcome = await self.workflow.start(
+            user.id, int(state["office"]), str(state["code"]), str(state["title"]), handins
+        )
+        if isinstance(outcome, NeedsInput):
+            await self._prompt_docs(at.chat, user, state)
+            return refused(words.REQUIRED_DOCS_MISSING)
+        if isinstance(outcome, Refused):
+            await self.r.forget(user)
+            return refused(outcome.text)
+        assert isinstance(outcome, Done)  # noqa: S101
+        await self.r.forget(user)
+        defn = self.catalog.get(str(state["code"]))
+        who = self.catalog.roles.label(defn.first.pelaksana) if defn else ""
+        await self.r.replace(at, words.started(outcome.process_id, str(state["title"]), who))
+        return Answer(words.started_answer(outcome.process_id))

@@ -1,0 +1,72 @@
+"""/start (and an invitation opened with it), /bantuan, and strangers."""
+
+from __future__ import annotations
+
+from bot.chat.commands import COMMANDS
+from bot.chat.events import Chat, Command, Person
+from bot.chat.replies import Flow, Replies
+from bot.office.admin import Admin
+from bot.process.instances import Instances
+from bot.words import admin as admin_words
+from bot.words import chat as words
+from storage.offices import User
+
+
+class WelcomeFlow(Flow):
+    def __init__(self, replies: Replies, admin: Admin, instances: Instances) -> None:
+        super().__init__()
+        self.r = replies
+        self.admin = admin
+        self.instances = instances
+        self.roles = instances.catalog.roles
+
+    async def stranger(self, person: Person, chat: Chat) -> None:
+        """Someone not registered: told their id for the admin, at most once in ten minutes."""
+        now = self.r.clock.now()
+        bucket = now.strftime("%Y%m%d%H") + str(now.minute // 10)
+        await self.r.say(
+            chat,
+            words.stranger(person.name, person.channel, person.external_id),
+            dedupe=f"stranger:{person.channel}:{person.external_id}:{bucket}",
+        )
+
+    async def start(self, ev: Command, user: User | None) -> None:
+        if ev.args.strip():
+            await self._accept_invite(ev)
+        elif user is None:
+            await self.stranger(ev.person, ev.chat)
+        else:
+            await self._welcome(ev.chat, user)
+
+    async def _accept_invite(self, ev: Command) -> None:
+        p = ev.person
+        accepted = await self.admin.accept_invite(ev.args.strip(), p.channel, p.external_id, p.name)
+        if accepted is None:
+            await self.r.say_text(ev.chat, admin_words.INVITE_USED)
+            return
+        user, office, role = accepted
+        await self.r.say(
+            ev.chat, admin_words.invite_accepted(user.name, self.roles.label(role), office.name)
+        )
+
+    async def _welcome(self, chat: Chat, user: User) -> None:
+        now = self.r.clock.now()
+        async with self.r.db.read() as tx:
+            holdings = await tx.offices.holdings_of(user.id)
+            offices = {o.id: o for o in await tx.offices.offices_of(user.id)}
+            tasks = await self.instances.open_tasks(tx, user, now)
+        roles = sorted(
+            {
+                words.role_line(
+                    self.roles.label(h.role), offices[h.office_id].name, standin=h.kind == "plh"
+                )
+                for h in holdings
+                if h.office_id in offices
+            }
+        )
+        await self.r.say(
+            chat, words.welcome(user.name, roles, admin=user.is_admin, waiting=len(tasks))
+        )
+
+    async def help(self, ev: Command, user: User) -> None:
+        await self.r.say_text(ev.chat, words.help_text(COMMANDS, admin=user.is_admin))
