@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.office.access import Access
 from bot.office.calendar import WorkCalendar
@@ -29,6 +30,19 @@ class Context:
     office: Office
     defn: SopDefinition
     calendar: WorkCalendar
+
+    async def record(
+        self, tx: Tx, kind: str, now: datetime, *, by: int | None = None, **data: Any
+    ) -> None:
+        """An event of this process in the audit trail, with who and when."""
+        await tx.audit.append(
+            kind,
+            now,
+            office_id=self.office.id,
+            process_id=self.process.id,
+            actor_user_id=by,
+            data=data or None,
+        )
 
     def state(self) -> ProcessState:
         return ProcessState(

@@ -128,18 +128,15 @@ class Scheduler:
         sent = await self.steps.send(
             tx, ctx, run, now, to=people, banner=banner, dedupe=f"remind:{run.id}:{n}"
         )
-        await tx.audit.append(
+        await ctx.record(
+            tx,
             "step_reminded",
             now,
-            office_id=ctx.office.id,
-            process_id=ctx.process.id,
-            data={
-                "step": run.step,
-                "visit": run.visit,
-                "n": n,
-                "to": [p.id for p in people],
-                "late": texts.lateness(run, ctx.calendar, now) or None,
-            },
+            step=run.step,
+            visit=run.visit,
+            n=n,
+            to=[p.id for p in people],
+            late=texts.lateness(run, ctx.calendar, now) or None,
         )
         self.reminded += sent
 
@@ -160,18 +157,15 @@ class Scheduler:
             )
             await notify.to_user(tx, boss, message, now, dedupe_key=f"escalate:{run.id}:{boss.id}")
         label = self.roles.label(via) if via else "admin"
-        await tx.audit.append(
+        await ctx.record(
+            tx,
             "step_escalated",
             now,
-            office_id=ctx.office.id,
-            process_id=ctx.process.id,
-            data={
-                "step": run.step,
-                "visit": run.visit,
-                "role": run.role,
-                "to": label,
-                "users": [b.id for b in bosses],
-            },
+            step=run.step,
+            visit=run.visit,
+            role=run.role,
+            to=label,
+            users=[b.id for b in bosses],
         )
         self.escalated += 1
 

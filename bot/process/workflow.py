@@ -141,7 +141,7 @@ class Workflow:
             if user is None or not user.active or office is None:
                 return Refused(texts.NOT_REGISTERED, "unknown")
             if defn is None or code not in await tx.offices.sops(office.id):
-                return Refused("SOP ini tidak dijalankan di kantor Anda.", "unknown_sop")
+                return Refused(texts.SOP_NOT_RUN_HERE, "unknown_sop")
             actor = await self.instances.actor(tx, user, office, now)
             calendar = self.instances.calendar(office)
             try:
@@ -167,22 +167,19 @@ class Workflow:
             )
             for h in handins:
                 await self._store_handin(tx, process_id, None, h, user.id, now)
-            await tx.audit.append(
-                "process_started",
-                now,
-                office_id=office.id,
-                process_id=process_id,
-                actor_user_id=user.id,
-                data={
-                    "sop": defn.code,
-                    "version": defn.version,
-                    "title": title,
-                    "handins": [h.label for h in handins],
-                },
-            )
             process = await tx.processes.get(process_id)
             assert process is not None  # noqa: S101
             ctx = Context(process, office, defn, calendar)
+            await ctx.record(
+                tx,
+                "process_started",
+                now,
+                by=user.id,
+                sop=defn.code,
+                version=defn.version,
+                title=title,
+                handins=[h.label for h in handins],
+            )
             await self._carry_out(tx, ctx, t, user, now)
         self.on_commit()
         return Done(process_id, texts.STARTED_LABEL)
@@ -333,7 +330,7 @@ class Workflow:
     async def _carry_out(
         self, tx: Tx, ctx: Context, t: Transition, user: User, now: datetime
     ) -> None:
-        process, office = ctx.process, ctx.office
+        process = ctx.process
         new = t.state
         ended = new.status is not Status.RUNNING
         if process.status == "running" and (new.status.value, new.current_step, new.visit) != (
@@ -363,23 +360,10 @@ class Workflow:
                     await self._announce(tx, ctx, effect, user, now)
                 case ProcessFinished():
                     await self._send_archive(tx, ctx, now)
-                    await tx.audit.append(
-                        "process_finished",
-                        now,
-                        office_id=office.id,
-                        process_id=process.id,
-                        actor_user_id=user.id,
-                    )
+                    await ctx.record(tx, "process_finished", now, by=user.id)
                 case ProcessCancelled():
                     await self._send_archive(tx, ctx, now)
-                    await tx.audit.append(
-                        "process_cancelled",
-                        now,
-                        office_id=office.id,
-                        process_id=process.id,
-                        actor_user_id=user.id,
-                        data={"reason": effect.reason},
-                    )
+                    await ctx.record(tx, "process_cancelled", now, by=user.id, reason=effect.reason)
                 case _:
                     pass  # deadlines travel with the step runs; asks never come with a change
 
@@ -409,28 +393,20 @@ class Workflow:
                 await tx.processes.take_agenda_number(
                     ctx.office.id, parsed.year, parsed.seq, parsed.text, ctx.process.id, now
                 )
-        await tx.audit.append(
+        await ctx.record(
+            tx,
             "step_closed",
             now,
-            office_id=ctx.office.id,
-            process_id=ctx.process.id,
-            actor_user_id=effect.by,
-            data={
-                "step": effect.step,
-                "visit": effect.visit,
-                "choice": effect.choice.id,
-                "label": effect.choice.label,
-                "note": effect.note,
-                "handins": [
-                    {
-                        "kind": h.kind.value,
-                        "label": h.label,
-                        "value": h.value,
-                        "file_name": h.file_name,
-                    }
-                    for h in effect.handins
-                ],
-            },
+            by=effect.by,
+            step=effect.step,
+            visit=effect.visit,
+            choice=effect.choice.id,
+            label=effect.choice.label,
+            note=effect.note,
+            handins=[
+                {"kind": h.kind.value, "label": h.label, "value": h.value, "file_name": h.file_name}
+                for h in effect.handins
+            ],
         )
         outcome = texts.outcome_line(effect.choice, user.name, now, ctx.calendar, effect.note)
         for item in await tx.outbox.for_step_run(run.id):
@@ -470,18 +446,15 @@ class Workflow:
             return_note=effect.note.text if effect.note else None,
             return_by=effect.note.by if effect.note else None,
         )
-        await tx.audit.append(
+        await ctx.record(
+            tx,
             "step_opened",
             now,
-            office_id=ctx.office.id,
-            process_id=ctx.process.id,
-            data={
-                "step": effect.step,
-                "visit": effect.visit,
-                "role": effect.role,
-                "due_at": due.isoformat() if due else None,
-                "returned_from": effect.returned_from,
-            },
+            step=effect.step,
+            visit=effect.visit,
+            role=effect.role,
+            due_at=due.isoformat() if due else None,
+            returned_from=effect.returned_from,
         )
         run = await tx.processes.step_run(run_id)
         assert run is not None  # noqa: S101
@@ -529,13 +502,8 @@ class Workflow:
         linked = [c for c in self.group_channels if ctx.office.group(c) is not None]
         for channel in self.group_channels:
             await notify.to_group(tx, ctx.office, channel, message, now)
-        await tx.audit.append(
-            "announced",
-            now,
-            office_id=ctx.office.id,
-            process_id=ctx.process.id,
-            actor_user_id=user.id,
-            data={"step": effect.step, "group_linked": bool(linked)},
+        await ctx.record(
+            tx, "announced", now, by=user.id, step=effect.step, group_linked=bool(linked)
         )
         if self.group_channels and not linked:
             await notify.to_admins(tx, no_group_for_announcement(ctx.office, ctx.process), now)

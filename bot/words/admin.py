@@ -8,6 +8,7 @@ from datetime import date
 
 from bot.chat.messages import OutMessage, Rich
 from bot.words.format import format_date, format_dates
+from bot.words.steps import UNDO_HINT
 
 # What a person's id is called on each channel (told to strangers, shown to admins).
 CHANNEL_ID_NAME = {"telegram": "ID Telegram", "whatsapp": "nomor WhatsApp"}
@@ -121,6 +122,13 @@ STANDIN_DATES = (
     "Tulis rentang tanggal Plh, misalnya 23-11-2026 s.d. 27-11-2026 (tanggal di zona waktu kantor)."
 )
 STANDIN_DATES_HINT = "23-11-2026 s.d. 27-11-2026"
+
+
+def standin_dates_prompt() -> OutMessage:
+    prompt = Rich().add(STANDIN_DATES).nl().i(UNDO_HINT)
+    return OutMessage(prompt, reply_prompt=STANDIN_DATES_HINT)
+
+
 STANDIN_DATES_ANSWER = "Tulis rentang tanggalnya."
 BAD_RANGE = "Rentang tanggal tidak dikenali. Tulis misalnya 23-11-2026 s.d. 27-11-2026."
 STANDIN_FOR_WHOM = "Plh ini menggantikan siapa?"
@@ -192,7 +200,7 @@ def date_prompt(closing: bool) -> OutMessage:
         f"Tulis tanggal {kind_of_date(closing)}, misalnya 28-11-2026, atau rentang "
         "24-12-2026 s.d. 26-12-2026."
     )
-    prompt.nl().i("Kirim /batal untuk mengurungkan.")
+    prompt.nl().i(UNDO_HINT)
     return OutMessage(prompt, reply_prompt=DATE_HINT)
 
 

@@ -12,7 +12,7 @@ from bot.chat.messages import Button, OutMessage, Rich
 from bot.office.calendar import WorkCalendar
 from bot.words.admin import CHANNEL_ID_NAME
 from bot.words.format import format_local, short, sop_title
-from bot.words.steps import NOT_REGISTERED
+from bot.words.steps import NOT_REGISTERED, UNDO_HINT
 from sop.engine import MAX_TITLE
 from sop.models import SopDefinition
 from storage.offices import Office
@@ -165,7 +165,6 @@ SUPPORTING_DOC = "Dokumen pendukung"
 TITLE_FIRST = "Tulis dulu judul prosesnya (teks), dokumen dikirim sesudahnya."
 TITLE_HINT = "Judul proses…"
 BAD_TITLE = f"Judul harus berisi 1 sampai {MAX_TITLE} karakter. Tulis lagi judulnya."
-UNDO_HINT = "Kirim /batal untuk mengurungkan."
 
 
 def sop_choice_label(defn: SopDefinition, office: Office, *, several_offices: bool) -> str:

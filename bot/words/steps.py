@@ -243,7 +243,7 @@ def note_prompt(choice: Choice, step: int | None, to: str, process_id: int) -> O
         "Tulis catatan untuk pilihan «{label}» pada langkah {step}. Catatan dikirim ke {to}.",
     )
     body = template.format(step=step, to=to, process=process_id, label=choice.label)
-    text = Rich().add(body).nl().i("Kirim /batal untuk mengurungkan.")
+    text = Rich().add(body).nl().i(UNDO_HINT)
     return OutMessage(text=text, reply_prompt="Catatan…")
 
 
@@ -276,12 +276,14 @@ def handin_prompt(
             hint = spec.label
     if spec.optional:
         text.nl().i("Boleh dilewati.")
-    text.nl().i("Kirim /batal untuk mengurungkan.")
+    text.nl().i(UNDO_HINT)
     rows = [[b] for b in buttons]
     return OutMessage(text=text, buttons=rows, reply_prompt=None if rows else hint)
 
 
 OPEN_STEP = "Buka langkah"
+SOP_NOT_RUN_HERE = "SOP ini tidak dijalankan di kantor Anda."
+UNDO_HINT = "Kirim /batal untuk mengurungkan."
 
 REJECTED = {
     RejectReason.NOT_RUNNING: "Proses ini sudah selesai atau dibatalkan; tombolnya sudah diproses.",

@@ -301,8 +301,7 @@ class AdminFlow(Flow):
         await self.r.expect(
             user, "plh_tanggal", {"office": office.id, "role": p["role"], "user": p["user"]}
         )
-        prompt = Rich().add(words.STANDIN_DATES).nl().i("Kirim /batal untuk mengurungkan.")
-        await self.r.say(at.chat, OutMessage(prompt, reply_prompt=words.STANDIN_DATES_HINT))
+        await self.r.say(at.chat, words.standin_dates_prompt())
         return Answer(words.STANDIN_DATES_ANSWER)
 
     async def _standin_period(
