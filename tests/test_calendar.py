@@ -458,11 +458,15 @@ def test_hari_lands_on_the_nth_following_working_day(
 ) -> None:
     due = office.add(start, Duration(days=days))
     opened = office.local_date(office.next_open(start))
-    expected = opened + timedelta(days=days) if office.always_open else None
-    if expected is None:
-        expected = office.working_day_after(opened, days)
+    if office.always_open:
+        # Every hour counts: n hari later at the same wall-clock time (a start at midnight ends
+        # at the midnight n days on, which is that date's, not the evening before).
+        assert office.local_date(due) == opened + timedelta(days=days)
+        return
     # A due time clamped to 24.00 is the next date's midnight.
-    assert office.local_date(due - timedelta(microseconds=1)) == expected
+    assert office.local_date(due - timedelta(microseconds=1)) == office.working_day_after(
+        opened, days
+    )
 
 
 # --- settings -------------------------------------------------------------------------------------
