@@ -76,6 +76,7 @@ async def _measure(database: Path, presses: int) -> tuple[list[float], list[floa
                 role: api.user(p.telegram_id, p.name, started=True)
                 for p in office.people
                 for role in p.roles
+                if p.telegram_id is not None
             }
             kasubbag, staf, jdih = (
                 chats["kasubbag_hukum_sdm"],

@@ -55,7 +55,11 @@ def _kib(pid: int, field: str) -> int:
 async def start_once(database: Path) -> Start:
     office = office_file(catalog())
     async with FakeBotApi(TOKEN, bot_username="sopbot_bench_bot") as api:
-        people = [api.user(p.telegram_id, p.name, started=True) for p in office.people]
+        people = [
+            api.user(p.telegram_id, p.name, started=True)
+            for p in office.people
+            if p.telegram_id is not None
+        ]
         env = {
             **os.environ,
             "TELEGRAM_BOT_TOKEN": TOKEN,

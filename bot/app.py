@@ -15,6 +15,7 @@ from typing import Protocol
 from bot.chat.channel import Channel
 from bot.chat.dialog import Dialog
 from bot.chat.events import Answer, Event
+from bot.chat.inbox import Inbox
 from bot.chat.replies import Replies
 from bot.chat.sender import Sender
 from bot.clock import Clock, SystemClock, Timers
@@ -26,6 +27,7 @@ from bot.process.scheduler import Scheduler
 from bot.process.workflow import Workflow
 from bot.settings import Settings
 from handlers.telegram import TelegramConfig, TelegramFrontend
+from handlers.whatsapp import WhatsAppFrontend, templates
 from sop.loader import Catalog, load_catalog
 from storage.db import Database
 
@@ -41,6 +43,8 @@ class Frontend(Protocol):
     def channel(self) -> Channel: ...
 
     def invite_link(self, token: str) -> str: ...
+
+    def attach(self, inbox: Inbox) -> None: ...
 
     async def initialize(self) -> None: ...
 
@@ -83,6 +87,12 @@ class SopBot:
         found = self.frontends.get("telegram")
         return found if isinstance(found, TelegramFrontend) else None
 
+    @property
+    def whatsapp(self) -> WhatsAppFrontend | None:
+        """The WhatsApp front end, when WhatsApp is enabled."""
+        found = self.frontends.get("whatsapp")
+        return found if isinstance(found, WhatsAppFrontend) else None
+
     def _wake(self) -> None:
         """Something was committed: deliver it now, and look again at when the next alert is due."""
         if self.sender is not None:
@@ -91,20 +101,25 @@ class SopBot:
             self._rearm = asyncio.create_task(self.scheduler.rearm(), name="rearm")
 
     def _frontends(self) -> list[Frontend]:
-        """The channels these settings enable."""
+        """The channels these settings enable (Telegram, WhatsApp, or both)."""
         s = self.settings
-        token = s.token()
-        assert s.telegram_api_base_file_url is not None  # noqa: S101 - set by the settings model
-        config = TelegramConfig(
-            token=token,
-            base_url=s.telegram_api_base_url,
-            base_file_url=s.telegram_api_base_file_url,
-            webhook=s.webhook(),
-            listen=s.webhook_listen,
-            port=s.port,
-            poll_timeout=self.options.poll_timeout,
-        )
-        return [TelegramFrontend(config, self._handle)]
+        found: list[Frontend] = []
+        enabled = s.channels()
+        if "telegram" in enabled:
+            assert s.telegram_api_base_file_url is not None  # noqa: S101 - set by the settings
+            config = TelegramConfig(
+                token=s.token(),
+                base_url=s.telegram_api_base_url,
+                base_file_url=s.telegram_api_base_file_url,
+                webhook=s.webhook(),
+                listen=s.webhook_listen,
+                port=s.port,
+                poll_timeout=self.options.poll_timeout,
+            )
+            found.append(TelegramFrontend(config, self._handle))
+        if "whatsapp" in enabled:
+            found.append(WhatsAppFrontend(s.whatsapp(), self._handle))
+        return found
 
     async def start(self) -> None:
         """Start everything; if any part fails, stop what was started and re-raise."""
@@ -131,6 +146,9 @@ class SopBot:
             backoff_base=self.options.backoff_base,
             backoff_max=self.options.backoff_max,
         )
+        inbox = Inbox(self.db, self.clock, self.sender, self._wake)
+        for front in self.frontends.values():
+            front.attach(inbox)
         access = Access(self.catalog)
         instances = Instances(self.catalog, access, always_open=s.working_hours == "24/7")
         self.workflow = Workflow(
@@ -212,3 +230,22 @@ class SopBot:
         finally:
             log.info("stopping")
             await self.stop()
+
+
+async def whatsapp_templates(settings: Settings, *, submit: bool) -> str:
+    """``sopbot whatsapp templates``: the templates the bot needs, and (``submit``) what the Cloud
+    API said to each when they were submitted for approval."""
+    text = templates.describe()
+    if not submit:
+        return text
+    front = WhatsAppFrontend(settings.whatsapp(), _no_events)
+    try:
+        await front.initialize()
+        results = await templates.submit(front.wa, settings.whatsapp().business_account_id)
+    finally:
+        await front.stop()
+    return text + "\n\n" + "\n".join(f"{name}: {said}" for name, said in results)
+
+
+async def _no_events(event: Event) -> Answer | None:
+    return None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.office.identity import whatsapp_number
 from bot.office.settings import ReminderSettings
 from sop.durations import Duration
 
@@ -17,6 +19,12 @@ TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILE_API = "https://api.telegram.org/file/bot"
 TOKEN_PATTERN = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,}$")
 
+GRAPH_API = "https://graph.facebook.com"
+NO_CHANNEL_HINT = (
+    "Belum ada saluran yang diisi: isi TELEGRAM_BOT_TOKEN (bot dari @BotFather), atau "
+    "WHATSAPP_ACCESS_TOKEN dan pengaturan WHATSAPP_ lainnya (nomor WhatsApp Business), di berkas "
+    ".env. Lihat .env.example."
+)
 BOTFATHER_HINT = (
     "TELEGRAM_BOT_TOKEN belum diisi atau tidak valid: buat bot lewat @BotFather di Telegram "
     "(kirim /newbot), lalu tulis tokennya di berkas .env sebagai TELEGRAM_BOT_TOKEN=123456789:AA..."
@@ -25,6 +33,22 @@ BOTFATHER_HINT = (
 
 class ConfigError(Exception):
     """A setting that stops the bot from starting; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class WhatsAppSettings:
+    access_token: str
+    phone_number_id: str
+    business_account_id: str
+    app_secret: str
+    verify_token: str
+    api_base_url: str
+    api_version: str
+    listen: str
+    port: int
+    path: str
+    pair_interval: float
+    throughput: int
 
 
 def _split(value: object) -> object:
@@ -58,11 +82,43 @@ class Settings(BaseSettings):
     escalate_factor: int = Field(default=2, ge=1, le=10)
     escalate_min: str = "1 jam"
     no_waktu_interval: str = "1 hari"
+    # WhatsApp Business (Cloud API). Enabled when WHATSAPP_ACCESS_TOKEN is set.
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_business_account_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_api_base_url: str = GRAPH_API
+    whatsapp_api_version: str = "23.0"
+    whatsapp_webhook_listen: str = "127.0.0.1"
+    whatsapp_webhook_port: int = Field(default=8444, ge=1, le=65535)
+    whatsapp_webhook_path: str = "/whatsapp/webhook"
+    # Seconds between two messages to the same person (unless they are answering), and messages
+    # a second from the number: WhatsApp's own limits.
+    whatsapp_pair_interval: float = Field(default=6.0, ge=0.0, le=60.0)
+    whatsapp_throughput: int = Field(default=80, ge=1, le=1000)
+    admin_whatsapp_numbers: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod
     def _ids(cls, value: object) -> object:
         return _split(value)
+
+    @field_validator("admin_whatsapp_numbers", mode="before")
+    @classmethod
+    def _numbers(cls, value: object) -> object:
+        split = _split(value)
+        if isinstance(split, list):
+            return [whatsapp_number(str(n)) for n in split]
+        return split
+
+    @field_validator("whatsapp_webhook_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        value = "/" + value.strip().strip("/")
+        if not re.fullmatch(r"/[A-Za-z0-9/_.-]*", value):
+            raise ValueError("WHATSAPP_WEBHOOK_PATH hanya boleh berisi huruf, angka, / _ . -")
+        return value
 
     @field_validator("sop_dirs", mode="before")
     @classmethod
@@ -102,7 +158,10 @@ class Settings(BaseSettings):
 
     def admin_identities(self) -> frozenset[tuple[str, str]]:
         """The deployment's admins as (channel, id): admins from the first message they send."""
-        return frozenset(("telegram", str(i)) for i in self.admin_telegram_ids)
+        return frozenset(
+            [("telegram", str(i)) for i in self.admin_telegram_ids]
+            + [("whatsapp", n) for n in self.admin_whatsapp_numbers]
+        )
 
     def reminder_defaults(self) -> ReminderSettings:
         """The reminder timing an office gets unless its own file sets it."""
@@ -122,7 +181,16 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("telegram_bot_token", "webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token",
+        "webhook_secret",
+        "whatsapp_access_token",
+        "whatsapp_app_secret",
+        "whatsapp_verify_token",
+        "whatsapp_phone_number_id",
+        "whatsapp_business_account_id",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -139,6 +207,69 @@ class Settings(BaseSettings):
             else:
                 self.telegram_api_base_file_url = base + "/file"
         return self
+
+    def channels(self) -> tuple[str, ...]:
+        """The channels these settings enable; ConfigError when there is none."""
+        found = tuple(
+            name
+            for name, on in (
+                ("telegram", self.telegram_bot_token is not None),
+                ("whatsapp", self.whatsapp_access_token is not None),
+            )
+            if on
+        )
+        if not found:
+            raise ConfigError(NO_CHANNEL_HINT)
+        return found
+
+    def secrets(self) -> list[str]:
+        """Every secret setting's value: kept out of every log line."""
+        values = [
+            self.telegram_bot_token,
+            self.webhook_secret,
+            self.whatsapp_access_token,
+            self.whatsapp_app_secret,
+            self.whatsapp_verify_token,
+        ]
+        return [v.get_secret_value() for v in values if v is not None]
+
+    def whatsapp(self) -> WhatsAppSettings:
+        """The WhatsApp channel's settings, checked; ConfigError names what is missing."""
+        missing = [
+            name.upper()
+            for name in (
+                "whatsapp_access_token",
+                "whatsapp_phone_number_id",
+                "whatsapp_business_account_id",
+                "whatsapp_app_secret",
+                "whatsapp_verify_token",
+            )
+            if getattr(self, name) is None
+        ]
+        if missing:
+            raise ConfigError(
+                f"WhatsApp belum lengkap: isi {', '.join(missing)} di berkas .env (lihat "
+                "README, bagian WhatsApp)."
+            )
+        assert self.whatsapp_access_token is not None  # noqa: S101 - checked above
+        assert self.whatsapp_app_secret is not None  # noqa: S101
+        assert self.whatsapp_verify_token is not None  # noqa: S101
+        assert self.whatsapp_phone_number_id is not None  # noqa: S101
+        assert self.whatsapp_business_account_id is not None  # noqa: S101
+        return WhatsAppSettings(
+            access_token=self.whatsapp_access_token.get_secret_value(),
+            phone_number_id=self.whatsapp_phone_number_id,
+            business_account_id=self.whatsapp_business_account_id,
+            app_secret=self.whatsapp_app_secret.get_secret_value(),
+            verify_token=self.whatsapp_verify_token.get_secret_value(),
+            api_base_url=self.whatsapp_api_base_url.rstrip("/"),
+            api_version=self.whatsapp_api_version,
+            listen=self.whatsapp_webhook_listen,
+            port=self.whatsapp_webhook_port,
+            path=self.whatsapp_webhook_path,
+            pair_interval=self.whatsapp_pair_interval,
+            throughput=self.whatsapp_throughput,
+        )
 
     def token(self) -> str:
         """The bot token, checked; raises ConfigError with the one line that says what to do."""

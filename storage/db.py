@@ -21,6 +21,8 @@ import aiosqlite
 from storage.audit import AuditLog
 from storage.base import Conflict
 from storage.conversation import Conversation
+from storage.files import Files
+from storage.inbound import Inbound
 from storage.offices import Offices
 from storage.outbox import Outbox
 from storage.processes import Processes
@@ -192,3 +194,5 @@ class Tx:
         self.audit = AuditLog(conn)
         self.outbox = Outbox(conn)
         self.conversation = Conversation(conn)
+        self.inbound = Inbound(conn)
+        self.files = Files(conn)

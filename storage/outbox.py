@@ -34,6 +34,8 @@ class OutboxItem:
     last_error: str | None
     sent_at: datetime | None
     message_ref: str | None
+    delivery_status: str | None = None  # what the channel reported: sent, delivered, read, failed
+    status_at: datetime | None = None
 
     @classmethod
     def of(cls, row: aiosqlite.Row) -> OutboxItem:
@@ -55,6 +57,8 @@ class OutboxItem:
             last_error=row["last_error"],
             sent_at=opt_from_ts(row["sent_at"]),
             message_ref=row["message_ref"],
+            delivery_status=row["delivery_status"],
+            status_at=opt_from_ts(row["status_at"]),
         )
 
 
@@ -151,6 +155,46 @@ class Outbox(Repo):
             (error[:500], item_id),
         )
 
+    async def wait_for_person(self, item_id: int, error: str) -> None:
+        """The message cannot reach its person now (WhatsApp's window is closed and no template
+        carries it): it waits until they write."""
+        await self._update(
+            "UPDATE outbox SET state = 'waiting', last_error = ?, attempts = attempts + 1 "
+            "WHERE id = ?",
+            (error[:500], item_id),
+        )
+
+    async def release_chat(self, channel: str, chat_id: str, now: datetime) -> int:
+        """A person wrote: what waited for them goes out, in its original order."""
+        return await self._update(
+            "UPDATE outbox SET state = 'pending', not_before = ? "
+            "WHERE state = 'waiting' AND channel = ? AND chat_id = ?",
+            (ts(now), channel, chat_id),
+        )
+
+    async def by_ref(self, channel: str, message_ref: str) -> OutboxItem | None:
+        row = await self._one(
+            "SELECT * FROM outbox WHERE channel = ? AND message_ref = ? ORDER BY id LIMIT 1",
+            (channel, message_ref),
+        )
+        return OutboxItem.of(row) if row else None
+
+    async def record_status(
+        self, channel: str, message_ref: str, status: str, at: datetime
+    ) -> OutboxItem | None:
+        """What the channel reports of a delivered message; a status never goes back (a late
+        "delivered" after "read" changes nothing). Returns the message."""
+        rank = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+        item = await self.by_ref(channel, message_ref)
+        if item is None:
+            return None
+        if rank.get(status, 0) > rank.get(item.delivery_status or "", 0):
+            await self._update(
+                "UPDATE outbox SET delivery_status = ?, status_at = ? WHERE id = ?",
+                (status, ts(at), item.id),
+            )
+        return await self.get(item.id)
+
     async def release_waiting(
         self, office_id: int, channel: str, chat_id: str, now: datetime
     ) -> int:
@@ -170,6 +214,16 @@ class Outbox(Repo):
             (step_run_id,),
         )
         return [OutboxItem.of(r) for r in rows]
+
+    async def delivery_statuses(self, step_run_id: int) -> dict[int, str]:
+        """How far each person's message of a step run got (the channel's last word), by user:
+        only channels that report it (WhatsApp) appear."""
+        rows = await self._all(
+            "SELECT user_id, delivery_status FROM outbox WHERE step_run_id = ? AND kind = 'send' "
+            "AND user_id IS NOT NULL AND delivery_status IS NOT NULL ORDER BY id",
+            (step_run_id,),
+        )
+        return {int(r["user_id"]): str(r["delivery_status"]) for r in rows}
 
     async def keyed(self, prefix: str) -> list[OutboxItem]:
         """The messages whose deduplication key starts with ``prefix`` (e.g. every reminder)."""

@@ -1,7 +1,7 @@
 """The channel port: what the bot needs from a chat channel (Telegram, WhatsApp) to deliver a
-message, what each channel declares about itself (its limits), and the three kinds of failure a
-channel reports to the sender (wait, retry, give up). Channels live in ``handlers/``; the bot
-knows them only through this port."""
+message, what each channel declares about itself (its limits), and the kinds of failure a channel
+reports to the sender (wait, retry, give up, wait for the person). Channels live in
+``handlers/``; the bot knows them only through this port."""
 
 from __future__ import annotations
 
@@ -25,6 +25,26 @@ class ChannelLimits:
     reply_prompt: bool  # a message can ask for a typed reply (Telegram's ForceReply)
     url_buttons: bool  # a button can open a link
     groups: bool  # the bot can post into an office's group chat on this channel
+    toasts: bool = True  # a press can be answered without a message (Telegram's callback answer)
+    command_menu: bool = True  # the channel offers the commands in a menu ("/tugas")
+    # Hours after a person last wrote in which the bot may write freely; after that only a short,
+    # pre-approved form (WhatsApp's 24-hour window). None: no window.
+    window_hours: int | None = None
+    # Seconds between two messages to the same person, unless they are answering; and messages a
+    # second from the bot. 0: the channel paces itself.
+    pair_interval: float = 0.0
+    per_second: int = 0
+    # A file's reference on this channel lasts (Telegram's file_id does; a WhatsApp media id
+    # expires in days), so a file that came from it goes back by reference.
+    lasting_file_refs: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the sender knows of the recipient when it hands a message to a channel."""
+
+    window_open: bool = True  # the person wrote within the channel's window (if it has one)
+    short_form_only: bool = False  # send the message's short form (the free one was refused)
 
 
 class RetryLater(Exception):
@@ -47,12 +67,35 @@ class GenerationFailed(PermanentFailure):
     """The file a message was to carry could not be made."""
 
 
+@dataclass(frozen=True)
+class ChannelError:
+    """A failure a channel reports after it took a message (WhatsApp's failed status)."""
+
+    code: int | None
+    detail: str
+    window: bool = False  # refused because the person's window for free messages was closed
+
+
+class WaitForPerson(Exception):
+    """The message cannot reach its person until they write (WhatsApp's window is closed and the
+    message has no short form): it waits in the outbox for them."""
+
+
+class ShortFormMissing(Exception):
+    """The short form the message needs is not available on the channel yet (a WhatsApp template
+    missing or not approved): the message waits, the admins are told."""
+
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(detail)
+        self.name = name
+
+
 class Channel(Protocol):
     name: str
     limits: ChannelLimits
 
-    async def send(self, chat_id: str, message: OutMessage) -> str:
-        """Deliver a message; returns the channel's reference to it (for later edits)."""
+    async def send(self, chat_id: str, message: OutMessage, delivery: Delivery) -> str:
+        """Deliver a message; returns the channel's reference to it (for edits and statuses)."""
         ...
 
     async def edit(self, chat_id: str, message_ref: str, message: OutMessage) -> None:

@@ -70,6 +70,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         usage="N",
     ),
     CommandSpec("bantuan", "Daftar perintah", P, Who.MEMBER, "welcome.help", aliases=("help",)),
+    CommandSpec("menu", "Menu utama dengan tombol", P, Who.MEMBER, "welcome.menu", in_menu=False),
     CommandSpec(
         "undang",
         "Buat tautan undangan untuk satu peran di satu kantor",
@@ -110,6 +111,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
 
 def find(name: str) -> CommandSpec | None:
     return next((c for c in COMMANDS if name in c.names), None)
+
+
+def parse_typed(text: str) -> tuple[str, str] | None:
+    """A command typed on a channel without a command menu (WhatsApp): "tugas", "/tugas",
+    "Riwayat 12". The first word must name a command; the rest are its arguments."""
+    word, _, rest = text.strip().partition(" ")
+    name = word.removeprefix("/").lower()
+    if not name or find(name) is None:
+        return None
+    return name, rest.strip()
 
 
 def menu(where: Where) -> list[tuple[str, str]]:

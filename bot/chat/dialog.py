@@ -14,8 +14,19 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bot.chat.commands import COMMANDS, Where, Who, find
-from bot.chat.events import AddedToGroup, Answer, Chat, Command, Event, FileIn, FileRef, Press, Text
+from bot.chat.commands import COMMANDS, Where, Who, find, parse_typed
+from bot.chat.events import (
+    AddedToGroup,
+    Answer,
+    Chat,
+    Command,
+    Event,
+    FileIn,
+    FileRef,
+    Person,
+    Press,
+    Text,
+)
 from bot.chat.flows.admin import AdminFlow
 from bot.chat.flows.processes import ProcessFlow
 from bot.chat.flows.reports import ReportFlow
@@ -77,6 +88,13 @@ class Dialog:
         self.inputs: dict[str, InputHandler] = _merged(
             {n: f.inputs for n, f in self.flows.items()}, "awaited input"
         )
+        # The router's own menu actions: the next page of a long menu, a command chosen from the
+        # main menu, and "Buka" on a nudge (the person wrote, which is all it needed).
+        self.menus |= {
+            "halaman": replies.next_page,
+            "perintah": self._chosen,
+            "kabar": self._opened,
+        }
 
     def _resolve(self, handler: str) -> CommandHandler:
         """A handler named in the command table: "steps.tasks" is the flow steps' method tasks."""
@@ -90,7 +108,7 @@ class Dialog:
         try:
             match event:
                 case Press():
-                    return await self._press(event)
+                    return await self._answered(event, await self._press(event))
                 case Command():
                     await self._command(event)
                 case Text():
@@ -101,9 +119,17 @@ class Dialog:
                     await self.flows["admin"].added_to_group(event)  # type: ignore[attr-defined]
         except NotAllowed as refusal:
             if isinstance(event, Press):
-                return refused(refusal.text)
+                return await self._answered(event, refused(refusal.text))
             await self.r.say_text(event.chat, refusal.text)
         return None
+
+    async def _answered(self, press: Press, answer: Answer) -> Answer:
+        """On a channel that cannot answer a press by itself (WhatsApp has no toasts), the
+        answer is a short message in the chat."""
+        if answer.text and not self.r.limits(press.chat).toasts:
+            await self.r.say_text(press.chat, answer.text)
+            return Answer()
+        return answer
 
     async def _user(self, event: Command | Text | FileIn | Press) -> User | None:
         p = event.person
@@ -155,18 +181,39 @@ class Dialog:
                 return answer
         return refused(INVALID_BUTTON)
 
+    async def _chosen(self, at: Spot, user: User, p: dict[str, Any]) -> Answer:
+        """A command chosen from the main menu, as if typed."""
+        spec = find(str(p.get("name")))
+        if spec is None or spec.where is not Where.PRIVATE:
+            return refused(INVALID_BUTTON)
+        person = Person(at.chat.channel, at.chat.id, user.name)
+        await self.commands[spec.name](Command(person, at.chat, spec.name), user)
+        return Answer()
+
+    @staticmethod
+    async def _opened(at: Spot, user: User, p: dict[str, Any]) -> Answer:
+        return Answer()
+
     # --- texts and files -------------------------------------------------------------------------
 
-    async def _typed(self, person: Any, chat: Chat, text: str, file: FileRef | None) -> None:
+    async def _typed(self, person: Person, chat: Chat, text: str, file: FileRef | None) -> None:
         """A text or a file: it answers what the bot is waiting for from this person, if
-        anything."""
+        anything. On a channel without a command menu a command is typed as a word ("tugas",
+        "riwayat 12"): it is one unless the bot is waiting for this person's answer ("batal"
+        and a leading "/" always are)."""
         if chat.is_group:
             return
+        typed = parse_typed(text) if file is None and not self.r.limits(chat).command_menu else None
         user = await self.admin.user_of(person.channel, person.external_id, person.name)
+        pending = await self.r.expected(user) if user is not None else None
+        if typed is not None and (
+            pending is None or typed[0] == "batal" or text.lstrip().startswith("/")
+        ):
+            await self._command(Command(person, chat, *typed))
+            return
         if user is None:
             await self.welcome.stranger(person, chat)
             return
-        pending = await self.r.expected(user)
         if pending is None:
             await self.r.say_text(
                 chat, words.NOTHING_ASKED_FILE if file is not None else words.NOTHING_ASKED_TEXT

@@ -30,13 +30,15 @@ class Chat:
 
 @dataclass(frozen=True)
 class FileRef:
-    """A file a person sent: the channel's reference to it, with its name and type."""
+    """A file a person sent: the channel's reference to it, with its name and type, and its bytes
+    (fetched at once: a channel's reference may not live long)."""
 
     ref: str
     name: str
     mime_type: str | None = None
     is_photo: bool = False
     size: int | None = None
+    data: bytes | None = None
 
 
 @dataclass(frozen=True)

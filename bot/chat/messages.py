@@ -81,17 +81,31 @@ class Button:
     label: str
     token: str | None = None  # pressed: the bot looks the token up
     url: str | None = None  # opened: a link
+    kind: str = ""  # "file": fetches an earlier document (a channel may list these apart)
 
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file to send: a channel's reference to a file it already holds, or bytes the bot made."""
+    """A file to send: one the bot keeps (``stored``, an id of its files), bytes it made, or a
+    Telegram reference to a file handed in before the bot kept files itself (``ref``)."""
 
     name: str
     ref: str | None = None
     data: bytes | None = None
     mime_type: str | None = None
     as_photo: bool = False
+    stored: int | None = None
+
+
+@dataclass(frozen=True)
+class ShortForm:
+    """The message as a short, pre-approved form carries it, for channels that may write first
+    only that way (WhatsApp outside its 24-hour window, as a template): which form, its values
+    in order, and its quick replies (tokens, pressed like the full message's buttons)."""
+
+    name: str
+    params: tuple[str, ...]
+    buttons: tuple[Button, ...] = ()
 
 
 @dataclass
@@ -103,6 +117,10 @@ class OutMessage:
     # A file the sender makes when it sends the message (an archive record, a report): queued in
     # the same transaction as what caused it, built from the database when it goes out.
     generate: dict[str, Any] | None = None
+    # What the buttons are for, in a line ("Langkah 5 dari 6: pilih jawaban Anda"), for channels
+    # that show buttons in a message of their own after the text.
+    prompt: str | None = None
+    short_form: ShortForm | None = None
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text.to_json()}
@@ -116,19 +134,26 @@ class OutMessage:
                 "data": base64.b64encode(a.data).decode() if a.data is not None else None,
                 "mime_type": a.mime_type,
                 "as_photo": a.as_photo,
+                "stored": a.stored,
             }
         if self.reply_prompt is not None:
             payload["reply_prompt"] = self.reply_prompt
         if self.generate is not None:
             payload["generate"] = self.generate
+        if self.prompt is not None:
+            payload["prompt"] = self.prompt
+        if self.short_form is not None:
+            f = self.short_form
+            payload["short_form"] = {
+                "name": f.name,
+                "params": list(f.params),
+                "buttons": [_button_json(b) for b in f.buttons],
+            }
         return payload
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> OutMessage:
-        buttons = [
-            [Button(label=b["label"], token=b.get("token"), url=b.get("url")) for b in row]
-            for row in payload.get("buttons", [])
-        ]
+        buttons = [[_button_of(b) for b in row] for row in payload.get("buttons", [])]
         attachment = None
         if (a := payload.get("attachment")) is not None:
             attachment = Attachment(
@@ -137,6 +162,12 @@ class OutMessage:
                 data=base64.b64decode(a["data"]) if a.get("data") else None,
                 mime_type=a.get("mime_type"),
                 as_photo=bool(a.get("as_photo")),
+                stored=a.get("stored"),
+            )
+        short_form = None
+        if (f := payload.get("short_form")) is not None:
+            short_form = ShortForm(
+                f["name"], tuple(f["params"]), tuple(_button_of(b) for b in f["buttons"])
             )
         return cls(
             text=Rich.from_json(payload.get("text", [])),
@@ -144,11 +175,27 @@ class OutMessage:
             attachment=attachment,
             reply_prompt=payload.get("reply_prompt"),
             generate=payload.get("generate"),
+            prompt=payload.get("prompt"),
+            short_form=short_form,
         )
+
+    @property
+    def token_buttons(self) -> list[Button]:
+        return [b for row in self.buttons for b in row if b.token]
+
+    @property
+    def url_buttons(self) -> list[Button]:
+        return [b for row in self.buttons for b in row if b.url]
+
+
+def _button_of(data: dict[str, str]) -> Button:
+    return Button(
+        label=data["label"], token=data.get("token"), url=data.get("url"), kind=data.get("kind", "")
+    )
 
 
 def _button_json(button: Button) -> dict[str, str]:
-    found = {"label": button.label, "token": button.token, "url": button.url}
+    found = {"label": button.label, "token": button.token, "url": button.url, "kind": button.kind}
     return {k: v for k, v in found.items() if v}
 
 

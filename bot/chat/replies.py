@@ -15,6 +15,7 @@ from bot.chat.channel import ChannelLimits
 from bot.chat.events import Answer, Chat, FileRef
 from bot.chat.messages import Button, OutMessage, Rich
 from bot.clock import Clock
+from bot.words.chat import NEXT_PAGE
 from bot.words.format import short
 from storage.conversation import PendingInput
 from storage.db import Database
@@ -110,6 +111,34 @@ class Replies:
                 ]
                 for label, payload in items
             ]
+
+    async def menu_message(
+        self,
+        chat: Chat,
+        user: User,
+        text: Rich,
+        items: Sequence[tuple[str, dict[str, Any]]],
+        *,
+        prompt: str | None = None,
+    ) -> OutMessage:
+        """A menu of choices under ``text``. Choices beyond what the chat's channel shows in one
+        menu page: the last row is "Berikutnya", which shows the rest under the same text."""
+        rows = self.limits(chat).menu_rows
+        page = list(items)
+        if len(page) > rows:
+            rest = [[label, payload] for label, payload in page[rows - 1 :]]
+            more = {"a": "halaman", "text": text.to_json(), "items": rest, "prompt": prompt}
+            page = [*page[: rows - 1], (NEXT_PAGE, more)]
+        return OutMessage(text, await self.menu(chat, user, page), prompt=prompt)
+
+    async def next_page(self, at: Spot, user: User, p: dict[str, Any]) -> Answer:
+        """ "Berikutnya" on a long menu: the next choices, under the same text."""
+        items = [(str(label), dict(payload)) for label, payload in p.get("items", [])]
+        text = Rich.from_json(p.get("text", []))
+        await self.say(
+            at.chat, await self.menu_message(at.chat, user, text, items, prompt=p.get("prompt"))
+        )
+        return Answer()
 
     async def menu_button(
         self, chat: Chat, user: User, label: str, payload: dict[str, Any]

@@ -15,19 +15,27 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from bot.chat import notify
 from bot.chat.channel import (
     Channel,
+    ChannelError,
+    Delivery,
     GenerationFailed,
     PermanentFailure,
     RetryLater,
+    ShortFormMissing,
     TemporaryFailure,
+    WaitForPerson,
 )
-from bot.chat.messages import Attachment, OutMessage
+from bot.chat.messages import Attachment, Button, OutMessage
+from bot.chat.pacing import Pacer
 from bot.clock import Clock
-from bot.words.notices import undeliverable
+from bot.words.notices import nudge, short_form_missing, undeliverable
+from bot.words.short_forms import OPEN
 from storage.db import Database
 from storage.outbox import OutboxItem
 
@@ -35,6 +43,11 @@ log = logging.getLogger(__name__)
 
 
 Generator = Callable[[Mapping[str, Any]], Awaitable[Attachment]]
+
+# A person who wrote this recently is answering: the bot's replies to them are not paced.
+ANSWERING = timedelta(minutes=2)
+# How long a message waits before trying a missing short form (a template) again.
+SHORT_FORM_RETRY = timedelta(hours=1)
 
 
 class Sender:
@@ -64,6 +77,7 @@ class Sender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(concurrency)
         self._stopping = False
+        self.pacer = Pacer()
         self.delivered = 0
         self.retried = 0
 
@@ -147,6 +161,12 @@ class Sender:
                     except PermanentFailure as exc:
                         await self._fail(item, str(exc), unmade=isinstance(exc, GenerationFailed))
                         return
+                    except WaitForPerson as exc:
+                        await self._wait_for_person(item, str(exc))
+                        return
+                    except ShortFormMissing as exc:
+                        await self._short_form_missing(item, exc)
+                        return
                     async with self.db.transaction() as tx:
                         await tx.outbox.mark_sent(item.id, ref, self.clock.now())
                     self.delivered += 1
@@ -184,7 +204,10 @@ class Sender:
         assert chat is not None  # noqa: S101
         channel = self.channels[item.channel]  # due() gives only the channels this sender runs
         if item.kind == "send":
-            return await channel.send(chat, message)
+            message = await self._with_file(item.channel, message)
+            delivery, answering = await self._delivery(item, channel)
+            await self.pacer.wait(item.channel, chat, channel.limits, answering=answering)
+            return await channel.send(chat, message, delivery)
         ref = item.payload.get("message_ref")
         if ref is None and item.edit_of is not None:
             async with self.db.read() as tx:
@@ -197,16 +220,127 @@ class Sender:
         await channel.edit(chat, str(ref), message)
         return str(ref)
 
-    async def _fail(self, item: OutboxItem, error: str, *, unmade: bool = False) -> None:
+    async def _delivery(self, item: OutboxItem, channel: Channel) -> tuple[Delivery, bool]:
+        """Whether the person is inside the channel's window for free messages, and whether they
+        are answering (wrote in the last minutes, so the bot's replies are not paced)."""
+        hours = channel.limits.window_hours
+        if hours is None:
+            return Delivery(), True
+        assert item.chat_id is not None  # noqa: S101
+        async with self.db.read() as tx:
+            identity = await tx.offices.identity(item.channel, item.chat_id)
+        heard = identity.last_inbound_at if identity is not None else None
+        now = self.clock.now()
+        if item.payload.get("until_heard") and (heard is None or heard <= item.created_at):
+            raise WaitForPerson("the channel refused it outside the window; waits for the person")
+        window_open = heard is not None and now - heard < timedelta(hours=hours)
+        answering = heard is not None and now - heard < ANSWERING
+        short_only = bool(item.payload.get("short_only"))
+        return Delivery(window_open=window_open, short_form_only=short_only), answering
+
+    async def _with_file(self, channel: str, message: OutMessage) -> OutMessage:
+        """The bytes of a file the bot keeps, or of an older Telegram file going elsewhere."""
+        a = message.attachment
+        if a is None:
+            return message
+        if a.stored is not None:
+            async with self.db.read() as tx:
+                stored = await tx.files.get(a.stored)
+            if stored is None:
+                raise PermanentFailure(f"stored file {a.stored} is gone")
+            mime = a.mime_type or stored.mime_type
+            lasting = self.channels[channel].limits.lasting_file_refs
+            if stored.origin == channel and stored.origin_ref and lasting:
+                # Back to the channel it came from, whose reference lasts: nothing uploaded again.
+                message.attachment = replace(a, ref=stored.origin_ref, mime_type=mime)
+            else:
+                message.attachment = replace(a, data=stored.data, mime_type=mime)
+        elif a.ref is not None and a.data is None and channel != "telegram":
+            source = self.channels.get("telegram")
+            if source is None or not hasattr(source, "fetch"):
+                raise PermanentFailure("an older file is held by Telegram, which is not running")
+            data = await source.fetch(a.ref)
+            message.attachment = replace(a, ref=None, data=data)
+        return message
+
+    async def _wait_for_person(self, item: OutboxItem, reason: str) -> None:
+        """The message waits until its person writes; they get a short nudge (once a day) to
+        open the conversation, where the channel has one."""
+        assert item.chat_id is not None  # noqa: S101
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            await tx.outbox.wait_for_person(item.id, reason)
+            if item.user_id is None or item.payload.get("short_form"):
+                return  # a short form that could not go is not nudged again
+            token = await tx.conversation.menu_token("menu", item.user_id, {"a": "kabar"}, now)
+            day = int(now.timestamp() // 86400)
+            await tx.outbox.enqueue(
+                channel=item.channel,
+                chat_id=item.chat_id,
+                user_id=item.user_id,
+                payload=nudge(Button(OPEN, token=token)).to_payload(),
+                now=now,
+                dedupe_key=f"nudge:{item.channel}:{item.chat_id}:{day}",
+            )
+        self.wake()
+
+    async def _short_form_missing(self, item: OutboxItem, exc: ShortFormMissing) -> None:
+        """The channel lacks the form (a template not approved yet): the message waits and tries
+        again later; the admins are told once a day which form to submit."""
+        log.error("outbox #%s waits for the short form %s: %s", item.id, exc.name, exc)
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            await tx.outbox.reschedule(item.id, now + SHORT_FORM_RETRY, str(exc))
+            day = int(now.timestamp() // 86400)
+            await notify.to_admins(
+                tx, short_form_missing(exc.name), now, dedupe=f"shortform:{exc.name}:{day}"
+            )
+
+    async def reported(
+        self, channel: str, message_ref: str, status: str, error: ChannelError | None = None
+    ) -> None:
+        """A channel's report on a delivered message (sent, delivered, read, failed). A failure
+        is never dropped: refused outside the window, the message goes again as its short form
+        (or waits for its person); any other failure is told to the admins."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            item = await tx.outbox.record_status(channel, message_ref, status, now)
+            if item is None or status != "failed" or item.kind != "send":
+                return
+            if error is not None and error.window:
+                payload = dict(item.payload)
+                if item.payload.get("short_form") and not item.payload.get("short_only"):
+                    payload["short_only"] = True
+                else:
+                    payload["until_heard"] = True
+                await tx.outbox.enqueue(
+                    channel=channel,
+                    chat_id=item.chat_id,
+                    user_id=item.user_id,
+                    office_id=item.office_id,
+                    step_run_id=item.step_run_id,
+                    payload=payload,
+                    now=now,
+                    dedupe_key=f"again:{item.id}",
+                )
+                self.wake()
+                return
+        assert item is not None  # noqa: S101 - returned above otherwise
+        await self._fail(item, error.detail if error else "failed", retried=True)
+
+    async def _fail(
+        self, item: OutboxItem, error: str, *, unmade: bool = False, retried: bool = False
+    ) -> None:
         log.error("delivery of outbox #%s failed for good: %s", item.id, error)
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            await tx.outbox.mark_failed(item.id, error)
+            if not retried:
+                await tx.outbox.mark_failed(item.id, error)
             if item.user_id is None or item.kind != "send":
                 return
             user = await tx.offices.user(item.user_id)
             name = user.name if user else f"pengguna #{item.user_id}"
-            message = undeliverable(name, unmade=unmade)
+            message = undeliverable(name, error, unmade=unmade)
             # One notice per person a day, whichever zone the admins are in.
             day = int(now.timestamp() // 86400)
             await notify.to_admins(

@@ -80,10 +80,14 @@ def _run(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
 
     settings = _settings()
-    token = settings.token()  # stops here, with the how-to, when the token is missing
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
-    setup_logging(settings.log_level, [token, secret])
-    settings.webhook()  # a broken webhook setting stops the start too
+    # A channel set up wrongly stops here, with the how-to, before anything starts.
+    channels = settings.channels()
+    if "telegram" in channels:
+        settings.token()
+        settings.webhook()
+    if "whatsapp" in channels:
+        settings.whatsapp()
+    setup_logging(settings.log_level, settings.secrets())
     try:
         asyncio.run(SopBot(settings).run_until_signalled())
     except SopFileError as exc:
@@ -142,8 +146,17 @@ def _demo(args: argparse.Namespace) -> int:
     return demo_main(_settings().log_level)
 
 
+def _whatsapp_templates(args: argparse.Namespace) -> int:
+    from bot.app import whatsapp_templates
+
+    print(asyncio.run(whatsapp_templates(_settings(), submit=args.kirim)))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="sopbot", description="Bot SOP kantor KPU di Telegram.")
+    p = argparse.ArgumentParser(
+        prog="sopbot", description="Bot SOP kantor KPU di Telegram dan WhatsApp."
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     sop = sub.add_parser("sop", help="periksa dan tampilkan berkas SOP").add_subparsers(
@@ -182,6 +195,17 @@ def parser() -> argparse.ArgumentParser:
     verify.set_defaults(func=_audit_verify)
     add_audit_export_arguments(audit)
     add_report_arguments(sub)
+
+    whatsapp = sub.add_parser("whatsapp", help="WhatsApp Business").add_subparsers(
+        dest="whatsapp_command", required=True
+    )
+    tmpl = whatsapp.add_parser(
+        "templates", help="templat pesan yang diperlukan bot di luar jendela 24 jam"
+    )
+    tmpl.add_argument(
+        "--kirim", action="store_true", help="ajukan templatnya untuk disetujui lewat Cloud API"
+    )
+    tmpl.set_defaults(func=_whatsapp_templates)
     return p
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.office.access import Access, NotAllowed
-from bot.office.files import ImportReport, OfficeFile
+from bot.office.files import ImportReport, OfficeFile, OfficeFileError, PersonEntry
 from bot.office.settings import OfficeSettings, settings_of
 from bot.words.admin import GROUP_ADMIN_ONLY, UNKNOWN_OFFICE
 from sop.loader import Catalog
@@ -59,13 +59,8 @@ class Admin:
                 await self._link_group(tx, office, TELEGRAM, group, now)
                 report.group_linked = True
             for person in data.people:
-                identity = (TELEGRAM, str(person.telegram_id))
-                before = await tx.offices.user_by_identity(*identity)
-                admin = True if person.admin or identity in self.admins else None
-                user, user_changed = await tx.offices.upsert_user(
-                    *identity, person.name, now, is_admin=admin
-                )
-                if before is None:
+                user, added, user_changed = await self._person_of_file(tx, person, now)
+                if added:
                     report.people_added.append(person.name)
                 elif user_changed:
                     report.people_changed.append(person.name)
@@ -99,6 +94,32 @@ class Admin:
         if report.changed:
             self.on_commit()
         return report
+
+    async def _person_of_file(
+        self, tx: Tx, person: PersonEntry, now: datetime
+    ) -> tuple[User, bool, bool]:
+        """The user an office file's person is: found by any of their identities, created when
+        none is known, given the ones they lack. Returns (user, created, changed)."""
+        identities = person.identities()
+        known = [await tx.offices.user_by_identity(*i) for i in identities]
+        owners = {u.id: u for u in known if u is not None}
+        if len(owners) > 1:
+            names = " dan ".join(u.name for u in owners.values())
+            raise OfficeFileError(
+                [f"{person.name}: telegram_id dan whatsapp-nya milik dua orang berbeda ({names})"]
+            )
+        admin = True if person.admin or any(i in self.admins for i in identities) else None
+        first = next((i for i, u in zip(identities, known, strict=True) if u is not None), None)
+        user, changed = await tx.offices.upsert_user(
+            *(first or identities[0]), person.name, now, is_admin=admin
+        )
+        for channel, external_id in identities:
+            changed |= await tx.offices.add_identity(user.id, channel, external_id, now)
+        if person.preferred_channel is not None:
+            changed |= await tx.offices.set_preferred_channel(
+                user.id, person.preferred_channel, now
+            )
+        return user, not owners, changed
 
     # --- people ----------------------------------------------------------------------------------
 

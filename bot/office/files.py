@@ -6,11 +6,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from bot.office.identity import whatsapp_number
 from bot.office.settings import OfficeSettings, calendar_for
 from sop.loader import Catalog
 from storage.offices import Office
@@ -28,12 +36,43 @@ class OfficeFileError(Exception):
 
 
 class PersonEntry(BaseModel):
+    """A person of the office: known on Telegram (``telegram_id``), on WhatsApp (``whatsapp``, the
+    number in international form), or both, reached first on ``preferred_channel``."""
+
     model_config = ConfigDict(extra="forbid")
 
-    telegram_id: int = Field(gt=0)
+    telegram_id: int | None = Field(default=None, gt=0)
+    whatsapp: str | None = None
+    preferred_channel: Literal["telegram", "whatsapp"] | None = None
     name: str = Field(min_length=1, max_length=120)
     roles: list[str] = Field(default_factory=list)
     admin: bool = False
+
+    @field_validator("whatsapp", mode="before")
+    @classmethod
+    def _number(cls, value: object) -> object:
+        if isinstance(value, int):
+            value = str(value)
+        return whatsapp_number(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _reachable(self) -> PersonEntry:
+        if self.telegram_id is None and self.whatsapp is None:
+            raise ValueError("isi telegram_id, whatsapp, atau keduanya")
+        if self.preferred_channel == "telegram" and self.telegram_id is None:
+            raise ValueError("preferred_channel telegram, tetapi telegram_id tidak diisi")
+        if self.preferred_channel == "whatsapp" and self.whatsapp is None:
+            raise ValueError("preferred_channel whatsapp, tetapi whatsapp tidak diisi")
+        return self
+
+    def identities(self) -> list[tuple[str, str]]:
+        """(channel, id) of each channel the person is known on, the preferred one first."""
+        found = []
+        if self.telegram_id is not None:
+            found.append(("telegram", str(self.telegram_id)))
+        if self.whatsapp is not None:
+            found.append(("whatsapp", self.whatsapp))
+        return sorted(found, key=lambda i: i[0] != self.preferred_channel)
 
 
 class OfficeFile(BaseModel):
@@ -48,6 +87,7 @@ class OfficeFile(BaseModel):
     reminders: dict[str, Any] = Field(default_factory=dict)
     agenda_template: str | None = None
     report_roles: list[str] | None = None
+    announce_roles: list[str] | None = None
     people: list[PersonEntry] = Field(default_factory=list)
 
     @field_validator("group_chat_id")
@@ -63,6 +103,8 @@ class OfficeFile(BaseModel):
             data["agenda_template"] = self.agenda_template
         if self.report_roles is not None:
             data["report_roles"] = tuple(self.report_roles)
+        if self.announce_roles is not None:
+            data["announce_roles"] = tuple(self.announce_roles)
         return OfficeSettings.model_validate(data)
 
 
@@ -138,19 +180,25 @@ def validate_office(raw: Any, source: str, catalog: Catalog) -> OfficeFile:
         if catalog.get(code) is None:
             known = ", ".join(sorted(catalog.definitions))
             messages.append(f"{source}: sops: SOP '{code}' tidak dikenal (yang ada: {known})")
-    seen: dict[int, str] = {}
+    seen: dict[tuple[str, str], str] = {}
     for n, person in enumerate(office.people, start=1):
         entry = f"{source}: people[{n}] ({person.name})"
-        if person.telegram_id in seen:
-            other = seen[person.telegram_id]
-            messages.append(f"{entry}: telegram_id {person.telegram_id} sudah dipakai oleh {other}")
-        seen[person.telegram_id] = person.name
+        for channel, external_id in person.identities():
+            key = "telegram_id" if channel == "telegram" else "whatsapp"
+            if (channel, external_id) in seen:
+                other = seen[channel, external_id]
+                messages.append(f"{entry}: {key} {external_id} sudah dipakai oleh {other}")
+            seen[channel, external_id] = person.name
         for role in person.roles:
             if role not in catalog.roles:
                 messages.append(f"{entry}: peran '{role}' tidak dikenal")
-    for role in office.report_roles or []:
-        if role not in catalog.roles:
-            messages.append(f"{source}: report_roles: peran '{role}' tidak dikenal")
+    for key, roles in (
+        ("report_roles", office.report_roles),
+        ("announce_roles", office.announce_roles),
+    ):
+        for role in roles or []:
+            if role not in catalog.roles:
+                messages.append(f"{source}: {key}: peran '{role}' tidak dikenal")
     try:
         settings = office.settings()
         calendar_for(Office(0, office.code, office.name, office.timezone, settings.to_json()))

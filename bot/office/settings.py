@@ -62,6 +62,9 @@ class OfficeSettings(BaseModel):
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     agenda_template: str = DEFAULT_AGENDA_TEMPLATE
     report_roles: tuple[str, ...] = DEFAULT_REPORT_ROLES
+    # Who hears an announcement one to one on a channel without office groups (WhatsApp);
+    # None: everyone in the office.
+    announce_roles: tuple[str, ...] | None = None
 
     @field_validator("calendar", mode="after")
     @classmethod

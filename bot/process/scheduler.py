@@ -24,6 +24,7 @@ from bot.office.settings import ReminderSettings, reminders_of
 from bot.process.instances import Context, Instances
 from bot.process.reminders import decide, plan_for
 from bot.process.step_messages import StepMessages
+from bot.words import short_forms
 from bot.words import steps as texts
 from storage.db import Database, Tx
 from storage.offices import Office, User
@@ -125,8 +126,16 @@ class Scheduler:
         n = run.reminders_sent + 1
         people = await tx.offices.recipients(ctx.office.id, run.role, day)
         banner = texts.reminder_banner(run, ctx.calendar, now, n)
+        late = texts.lateness(run, ctx.calendar, now) or None
         sent = await self.steps.send(
-            tx, ctx, run, now, to=people, banner=banner, dedupe=f"remind:{run.id}:{n}"
+            tx,
+            ctx,
+            run,
+            now,
+            to=people,
+            banner=banner,
+            headline=short_forms.reminder_headline(n, late),
+            dedupe=f"remind:{run.id}:{n}",
         )
         await ctx.record(
             tx,
@@ -136,7 +145,7 @@ class Scheduler:
             visit=run.visit,
             n=n,
             to=[p.id for p in people],
-            late=texts.lateness(run, ctx.calendar, now) or None,
+            late=late,
         )
         self.reminded += sent
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from bot.chat import notify
 from bot.chat.messages import Button, OutMessage, Rich
 from bot.process.instances import Context, Instances
+from bot.words import short_forms
 from bot.words import steps as words
 from bot.words.notices import nobody_holds_role
 from sop.models import HandinKind
@@ -18,6 +19,8 @@ from storage.offices import User
 from storage.processes import StepRun
 
 MAX_FILE_BUTTONS = 6
+# The choice a step's "Lihat langkah" button carries: it sends the whole step message again.
+VIEW_CHOICE = "lihat"
 
 
 class StepMessages:
@@ -34,6 +37,7 @@ class StepMessages:
         *,
         to: Sequence[User] | None = None,
         banner: Rich | None = None,
+        headline: str = short_forms.NEW_STEP,
         dedupe: str | None = None,
     ) -> int:
         """Send a step run's message, with its buttons, to the people who hold its role now (or to
@@ -50,7 +54,7 @@ class StepMessages:
                     tx, nobody_holds_role(ctx.office, ctx.process, label, run.step), now
                 )
             return 0
-        message = await self.build(tx, ctx, run, now, banner=banner)
+        message = await self.build(tx, ctx, run, now, banner=banner, headline=headline)
         sent = 0
         for person in people:
             key = f"{dedupe}:{person.id}" if dedupe else None
@@ -59,13 +63,24 @@ class StepMessages:
         return sent
 
     async def build(
-        self, tx: Tx, ctx: Context, run: StepRun, now: datetime, *, banner: Rich | None = None
+        self,
+        tx: Tx,
+        ctx: Context,
+        run: StepRun,
+        now: datetime,
+        *,
+        banner: Rich | None = None,
+        headline: str = short_forms.NEW_STEP,
     ) -> OutMessage:
         step = ctx.defn.step(run.step)
         choices = [
             Button(label=c.label, token=await tx.conversation.step_token(run.id, c.id, now))
             for c in step.effective_choices
         ]
+        view_button = Button(
+            label=short_forms.VIEW_STEP,
+            token=await tx.conversation.step_token(run.id, VIEW_CHOICE, now),
+        )
         runs = await tx.processes.step_runs(ctx.process.id)
         handins = await tx.processes.handins(ctx.process.id)
         files = [h for h in handins if h.kind == HandinKind.ATTACHMENT][-MAX_FILE_BUTTONS:]
@@ -76,6 +91,7 @@ class StepMessages:
                     h.label, step_of.get(h.step_run_id) if h.step_run_id else None
                 ),
                 token=await tx.conversation.file_token(h.id, now),
+                kind="file",
             )
             for h in files
         ]
@@ -93,4 +109,8 @@ class StepMessages:
             handins=handins,
             names=names,
         )
-        return words.step_message(view, choices, file_buttons, banner=banner)
+        message = words.step_message(view, choices, file_buttons, banner=banner)
+        message.short_form = short_forms.step(
+            headline, ctx.defn, step, ctx.process, run, ctx.calendar, choices, view_button
+        )
+        return message

@@ -502,8 +502,35 @@ class Workflow:
         linked = [c for c in self.group_channels if ctx.office.group(c) is not None]
         for channel in self.group_channels:
             await notify.to_group(tx, ctx.office, channel, message, now)
+        told = await self._announce_in_person(tx, ctx, message, now)
+        await notify.to_user(tx, user, texts.share_announcement(message, effect.step), now)
         await ctx.record(
-            tx, "announced", now, by=user.id, step=effect.step, group_linked=bool(linked)
+            tx,
+            "announced",
+            now,
+            by=user.id,
+            step=effect.step,
+            group_linked=bool(linked),
+            people=told,
         )
         if self.group_channels and not linked:
             await notify.to_admins(tx, no_group_for_announcement(ctx.office, ctx.process), now)
+
+    async def _announce_in_person(
+        self, tx: Tx, ctx: Context, message: OutMessage, now: datetime
+    ) -> list[int]:
+        """The office's people reached on a channel without office groups (WhatsApp, whose
+        groups the bot cannot post into) hear the announcement one to one: those holding the
+        roles the office names (``announce_roles``), by default everyone."""
+        roles = settings_of(ctx.office).announce_roles
+        told = []
+        for person, holdings in await tx.offices.people(ctx.office.id):
+            address = notify.address_of(person)
+            if address is None or address.channel in self.group_channels:
+                continue
+            if roles is not None and not any(h.role in roles for h in holdings):
+                continue
+            key = f"announce:{ctx.process.id}:{ctx.process.visit}:{person.id}"
+            if await notify.to_user(tx, person, message, now, dedupe_key=key) is not None:
+                told.append(person.id)
+        return told

@@ -11,7 +11,7 @@ from bot.chat.commands import CommandSpec, Who
 from bot.chat.messages import Button, OutMessage, Rich
 from bot.office.calendar import WorkCalendar
 from bot.words.admin import CHANNEL_ID_NAME
-from bot.words.format import format_local, short, sop_title
+from bot.words.format import DELIVERY_LABEL, format_local, short, sop_title
 from bot.words.steps import NOT_REGISTERED, UNDO_HINT
 from sop.engine import MAX_TITLE
 from sop.models import SopDefinition
@@ -26,15 +26,18 @@ HELP_TAIL = (
 )
 
 
-def help_text(commands: Iterable[CommandSpec], *, admin: bool) -> str:
-    """``/bantuan``: the commands a person may use, an admin's own in a section of theirs."""
+def help_text(commands: Iterable[CommandSpec], *, admin: bool, slash: bool = True) -> str:
+    """``/bantuan``: the commands a person may use, an admin's own in a section of theirs. On a
+    channel without a command menu they are typed as words ("tugas"), so shown without the "/"."""
+    lead = "/" if slash else ""
 
     def line(c: CommandSpec) -> str:
         usage = f" {c.usage}" if c.usage else ""
-        return f"/{c.name}{usage} — {c.help}"
+        return f"{lead}{c.name}{usage} — {c.help}"
 
     listed = list(commands)
-    text = "Perintah:\n" + "\n".join(line(c) for c in listed if c.who is Who.MEMBER)
+    head = "Perintah:" if slash else "Ketik salah satu perintah ini (atau buka Menu):"
+    text = head + "\n" + "\n".join(line(c) for c in listed if c.who is Who.MEMBER)
     text += "\n\n" + HELP_TAIL
     if admin:
         text += "\n\nPerintah admin:\n" + "\n".join(line(c) for c in listed if c.who is Who.ADMIN)
@@ -88,6 +91,9 @@ def role_line(role_label: str, office_name: str, *, standin: bool) -> str:
     return f"{role_label}{' (Plh)' if standin else ''} — {office_name}"
 
 
+MAIN_MENU = "Menu utama: pilih yang ingin Anda lakukan."
+MENU_BUTTON = "Menu"
+
 NOTHING_ASKED_FILE = (
     "Berkas diterima, tetapi saya sedang tidak meminta berkas. Bila langkah Anda memerlukan "
     "berkas, tekan dulu tombol Selesai pada pesan langkahnya."
@@ -97,6 +103,7 @@ NOTHING_ASKED_TEXT = (
     "/tugas untuk melihat langkah Anda. /bantuan untuk daftar perintah."
 )
 MENU_FOR_OTHERS = "Tombol ini untuk orang lain."
+NEXT_PAGE = "Berikutnya ›"
 MENU_EXPIRED = "Menu ini sudah kedaluwarsa; kirim lagi perintahnya."
 PRESS_FAILED = "Maaf, terjadi gangguan. Coba tekan lagi sebentar lagi."
 
@@ -224,6 +231,12 @@ def running_head(office: Office, count: int) -> Rich:
     return Rich().b(f"{office.name}: {count} proses berjalan").nl()
 
 
+def holder_name(name: str, delivery: str | None) -> str:
+    """A step's holder, with how far their step message got where the channel says
+    ("Staf Ani, pesan dibaca")."""
+    return f"{name}, pesan {DELIVERY_LABEL.get(delivery, delivery)}" if delivery else name
+
+
 def running_line(
     process: ProcessRow,
     index: int,
@@ -236,7 +249,7 @@ def running_line(
     late: bool,
     escalated: bool,
 ) -> Rich:
-    names = ", ".join(holders) or "belum ada pemegang peran"
+    names = "; ".join(holders) or "belum ada pemegang peran"
     text = Rich().add(f"• #{process.id} {short(process.title, 50)}").nl()
     text.add(f"   Langkah {index}/{total}: {short(kegiatan, 50)}").nl()
     text.add(f"   {role} ({names}), sejak {started_at}")

@@ -3,12 +3,14 @@ be delivered, a step nobody holds the role of, an announcement waiting for the o
 
 from __future__ import annotations
 
-from bot.chat.messages import OutMessage, Rich
+from bot.chat.messages import Button, OutMessage, Rich
+from bot.words import short_forms
+from bot.words.format import short
 from storage.offices import Office
 from storage.processes import ProcessRow
 
 
-def undeliverable(name: str, *, unmade: bool) -> OutMessage:
+def undeliverable(name: str, cause: str, *, unmade: bool) -> OutMessage:
     if unmade:
         body = (
             f"Berkas untuk {name} gagal dibuat, jadi pesannya tidak dikirim. Kesalahannya "
@@ -20,7 +22,25 @@ def undeliverable(name: str, *, unmade: bool) -> OutMessage:
             "dimulai). Minta yang bersangkutan membuka bot dan menekan Mulai; langkahnya "
             "tetap tercatat dan dapat dibuka lagi lewat /tugas."
         )
-    return OutMessage(Rich().b("Pesan tidak terkirim").nl().add(body))
+    text = Rich().b("Pesan tidak terkirim").nl().add(body)
+    if cause:
+        text.nl().i(f"Keterangan saluran: {short(cause, 200)}")
+    return OutMessage(text)
+
+
+def short_form_missing(name: str) -> OutMessage:
+    """A WhatsApp template the bot needs is missing or not approved yet."""
+    return OutMessage(
+        Rich()
+        .b("Templat WhatsApp belum siap")
+        .nl()
+        .add(
+            f"Pesan untuk orang yang sudah lebih dari 24 jam tidak menulis ke bot memerlukan "
+            f"templat WhatsApp sopbot_{name}, yang belum ada atau belum disetujui. Pesannya "
+            "menunggu dan dicoba lagi setiap jam. Kirim templatnya dengan: "
+            "sopbot whatsapp templates --kirim"
+        )
+    )
 
 
 def no_group_for_announcement(office: Office, process: ProcessRow) -> OutMessage:
@@ -48,4 +68,15 @@ def nobody_holds_role(
             f"{role_label}, tetapi belum ada yang memegang peran itu. Tambahkan orangnya lewat "
             "/undang atau /pengguna; langkah ini akan muncul di /tugas mereka."
         )
+    )
+
+
+def nudge(open_button: Button) -> OutMessage:
+    """To a person whose messages wait until they write (WhatsApp's window closed): one tap
+    opens the conversation and brings them."""
+    text = Rich().add("Ada pesan dari bot SOP untuk Anda. Tekan Buka untuk membacanya.")
+    return OutMessage(
+        text,
+        [[open_button]],
+        short_form=short_forms.news("pesan baru", open_button),
     )

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote as quote_url
 
 from bot.chat.messages import Button, OutMessage, Rich, fit
 from bot.office.calendar import WorkCalendar
+from bot.words import short_forms
 from bot.words.format import (
     HANDIN_WORD,
     NO_WAKTU,
@@ -99,7 +101,8 @@ def step_message(
     if choice_buttons:
         buttons.append(list(choice_buttons))
     buttons.extend([b] for b in file_buttons)
-    return OutMessage(text=fit(text), buttons=buttons)
+    prompt = f"Langkah {defn.index(step.number)} dari {len(defn.steps)}: pilih jawaban Anda."
+    return OutMessage(text=fit(text), buttons=buttons, prompt=prompt)
 
 
 def deadline_line(step: Step, run: StepRun, calendar: WorkCalendar) -> Rich:
@@ -219,13 +222,34 @@ def announcement(
     text.field("Diunggah oleh", f"{by} ({by_role})")
     text.field("Waktu", when(at, calendar))
     buttons: list[list[Button]] = []
+    details = []
     for h in handins:
         if h.kind == HandinKind.LINK:
             text.b(f"{h.label}: ").link(h.value, h.value).nl()
             buttons.append([Button(label="Buka tautan", url=h.value)])
+            details.append(h.value)
         elif h.kind in (HandinKind.NOMOR, HandinKind.TEXT):
             text.field(h.label, h.value)
-    return OutMessage(text=text, buttons=buttons[:3])
+            details.append(f"{h.label}: {h.value}")
+    headline = step.output or "Telah diunggah"
+    short_form = short_forms.announcement(
+        headline, process, f"{by} ({by_role})", " · ".join(details) or "—"
+    )
+    return OutMessage(text=text, buttons=buttons[:3], short_form=short_form)
+
+
+SHARE_LABEL = "Bagikan ke grup"
+
+
+def share_announcement(announcement: OutMessage, step: int) -> OutMessage:
+    """To the person who uploaded: one tap posts the announcement in the office's own WhatsApp
+    group, as the SOP asks ("kepada grup WhatsApp")."""
+    url = "https://wa.me/?text=" + quote_url(announcement.text.plain())
+    text = Rich().add(
+        f"Sesuai SOP langkah {step}, bagikan pengumuman ini ke grup WhatsApp kantor: tekan "
+        f"{SHARE_LABEL}, pilih grupnya, lalu kirim."
+    )
+    return OutMessage(text, [[Button(label=SHARE_LABEL, url=url)]])
 
 
 # --- prompts -------------------------------------------------------------------------------------
@@ -354,7 +378,14 @@ def escalation_message(
         text.field("Baku mutu", NO_WAKTU)
     text.field("Pengingat terkirim", str(run.reminders_sent))
     text.nl().i("Anda menerima pesan ini sebagai atasan peran tersebut.")
-    return OutMessage(text=text, buttons=[[open_button]])
+    short_form = short_forms.escalation(
+        process,
+        f"{defn.index(step.number)} dari {len(defn.steps)} — {step.kegiatan}",
+        f"{roles.label(run.role)} ({who})",
+        lateness(run, calendar, now),
+        open_button,
+    )
+    return OutMessage(text=text, buttons=[[open_button]], short_form=short_form)
 
 
 # --- what the workflow answers and announces -----------------------------------------------------

@@ -6,7 +6,14 @@ from collections.abc import Sequence
 
 from bot.chat.messages import OutMessage, Rich, fit
 from bot.office.calendar import WorkCalendar
-from bot.words.format import format_local, process_title, quote, sop_title, status_label
+from bot.words.format import (
+    DELIVERY_LABEL,
+    format_local,
+    process_title,
+    quote,
+    sop_title,
+    status_label,
+)
 from sop.models import RoleBook, SopDefinition
 from storage.audit import AuditEvent
 from storage.processes import ProcessRow
@@ -57,10 +64,17 @@ def timeline_message(
     calendar: WorkCalendar,
     events: Sequence[AuditEvent],
     names: dict[int, str],
+    delivery: dict[int, str] | None = None,
 ) -> OutMessage:
+    """``delivery``: how far the current step's message got to each holder, where the channel
+    reports it (by user id)."""
     text = Rich().b(process_title(process)).nl()
     text.add(f"SOP {sop_title(defn)}").nl()
-    text.add(f"Status: {status_label(process.status).lower()}").nl(2)
+    text.add(f"Status: {status_label(process.status).lower()}").nl()
+    for user_id, status in (delivery or {}).items():
+        who = names.get(user_id, "pemegang langkah")
+        text.add(f"Pesan langkah sekarang untuk {who}: {DELIVERY_LABEL.get(status, status)}").nl()
+    text.nl()
     for event in events:
         text.add(f"{format_local(event.at, calendar)} — ").add(
             event_line(event, defn, roles, names)

@@ -20,7 +20,13 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.chat.channel import ChannelLimits, PermanentFailure, RetryLater, TemporaryFailure
+from bot.chat.channel import (
+    ChannelLimits,
+    Delivery,
+    PermanentFailure,
+    RetryLater,
+    TemporaryFailure,
+)
 from bot.chat.messages import OutMessage, Rich
 from handlers.telegram.render import CAPTION_LIMIT, keyboard, reply_markup, to_html
 
@@ -39,6 +45,7 @@ TELEGRAM_LIMITS = ChannelLimits(
     reply_prompt=True,
     url_buttons=True,
     groups=True,
+    lasting_file_refs=True,
 )
 
 
@@ -49,9 +56,18 @@ class TelegramChannel:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def send(self, chat_id: str, message: OutMessage) -> str:
+    async def send(self, chat_id: str, message: OutMessage, delivery: Delivery) -> str:
+        """Telegram has no window: the full message always goes."""
         try:
             return await self._send(chat_id, message)
+        except TelegramError as exc:
+            raise _classify(exc) from exc
+
+    async def fetch(self, ref: str) -> bytes:
+        """The bytes of a file Telegram holds (a file handed in, to keep or to send elsewhere)."""
+        try:
+            file = await self.bot.get_file(ref)
+            return bytes(await file.download_as_bytearray())
         except TelegramError as exc:
             raise _classify(exc) from exc
 

@@ -11,7 +11,7 @@ import os
 # coming default) instead of int with a deprecation warning. Set before telegram is imported.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import (
     BotCommand,
@@ -49,6 +49,7 @@ from bot.chat.events import (
     Press,
     Text,
 )
+from bot.chat.inbox import Inbox
 from bot.settings import ConfigError
 from bot.words.chat import PRESS_FAILED
 from handlers.telegram.channel import TelegramChannel
@@ -168,6 +169,9 @@ class TelegramFrontend:
     @property
     def username(self) -> str:
         return str(self.application.bot.username)
+
+    def attach(self, inbox: Inbox) -> None:
+        """Telegram's updates are handled as python-telegram-bot delivers them."""
 
     def invite_link(self, token: str) -> str:
         """The link that opens the bot with an invitation (``/start <token>``)."""
@@ -292,9 +296,23 @@ class TelegramFrontend:
         ref = file_of(message)
         if ref is None:
             return
+        if message.chat.type == TgChat.PRIVATE:
+            ref = await self._with_bytes(ref)
         await self.handle(
             FileIn(person_of(message.from_user), chat_of(message.chat), ref, message.caption)
         )
+
+    async def _with_bytes(self, ref: FileRef) -> FileRef:
+        """A file sent privately is fetched at once, so the bot keeps it for any channel; one
+        Telegram will not hand to bots (over 20 MB) keeps only its reference."""
+        try:
+            data = await self._channel.fetch(ref.ref)
+        except Exception:
+            log.warning(
+                "could not fetch a file from Telegram; keeping its reference", exc_info=True
+            )
+            return ref
+        return replace(ref, data=data, size=len(data))
 
     async def _on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, voice notes, locations...: answered like a text the bot cannot use."""

@@ -132,7 +132,11 @@ async def _play(bot: SopBot, api: FakeBotApi, out: Callable[[str], None]) -> Non
     out("sopbot demo: bot sungguhan melawan server Bot API tiruan di komputer ini.")
     out(f"Kantor dari {OFFICE_FILE.name}: " + " ".join(report.lines()))
     people = {p.roles[0]: p for p in office.people}
-    users = {role: api.user(p.telegram_id, p.name) for role, p in people.items()}
+    users = {
+        role: api.user(p.telegram_id, p.name)
+        for role, p in people.items()
+        if p.telegram_id is not None
+    }
     kasubbag, staf, jdih = (
         users["kasubbag_hukum_sdm"],
         users["staf_subbagian"],

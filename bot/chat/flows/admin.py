@@ -117,10 +117,9 @@ class AdminFlow(Flow):
         if len(offices) == 1:
             await self.menus[action](Spot(chat), user, {"a": action, "office": offices[0].id})
             return
-        buttons = await self.r.menu(
-            chat, user, [(o.name, {"a": action, "office": o.id}) for o in offices]
-        )
-        await self.r.say(chat, OutMessage(Rich().b(title).nl().add(words.CHOOSE_OFFICE), buttons))
+        text = Rich().b(title).nl().add(words.CHOOSE_OFFICE)
+        items = [(o.name, {"a": action, "office": o.id}) for o in offices]
+        await self.r.say(chat, await self.r.menu_message(chat, user, text, items))
 
     # --- commands --------------------------------------------------------------------------------
 
@@ -145,10 +144,9 @@ class AdminFlow(Flow):
         if not offices:
             await self.r.say_text(ev.chat, words.NO_OFFICES_FOR_GROUP)
             return
-        buttons = await self.r.menu(
-            ev.chat, user, [(o.name, {"a": "grup", "office": o.id}) for o in offices]
-        )
-        await self.r.say(ev.chat, OutMessage(words.link_group_menu(user.name), buttons))
+        items = [(o.name, {"a": "grup", "office": o.id}) for o in offices]
+        text = words.link_group_menu(user.name)
+        await self.r.say(ev.chat, await self.r.menu_message(ev.chat, user, text, items))
 
     async def added_to_group(self, ev: AddedToGroup) -> None:
         await self.r.say(
@@ -167,16 +165,12 @@ class AdminFlow(Flow):
     # --- invitations -----------------------------------------------------------------------------
 
     async def _invite_roles(self, at: Spot, user: User, office: Office, p: dict[str, Any]) -> None:
-        roles = await self.admin.office_roles(user, office)
-        buttons = await self.r.menu(
-            at.chat,
-            user,
-            [
-                (self.roles.label(r), {"a": "undang_peran", "office": office.id, "role": r})
-                for r in roles
-            ],
-        )
-        await self.r.replace(at, OutMessage(words.invite_roles(office.name), buttons))
+        items = [
+            (self.roles.label(r), {"a": "undang_peran", "office": office.id, "role": r})
+            for r in await self.admin.office_roles(user, office)
+        ]
+        text = words.invite_roles(office.name)
+        await self.r.replace(at, await self.r.menu_message(at.chat, user, text, items))
 
     async def _invite_link(self, at: Spot, user: User, office: Office, p: dict[str, Any]) -> Answer:
         role = str(p["role"])
@@ -202,16 +196,11 @@ class AdminFlow(Flow):
             text.add(words.person_line(person.name, roles, active=person.active)).nl()
         if not people:
             text.add(words.NOBODY_YET)
-        rows = self.r.limits(at.chat).menu_rows
-        buttons = await self.r.menu(
-            at.chat,
-            user,
-            [
-                (person.name, {"a": "orang", "office": office.id, "user": person.id})
-                for person, _ in people[:rows]
-            ],
-        )
-        await self.r.replace(at, OutMessage(fit(text), buttons))
+        items = [
+            (person.name, {"a": "orang", "office": office.id, "user": person.id})
+            for person, _ in people
+        ]
+        await self.r.replace(at, await self.r.menu_message(at.chat, user, fit(text), items))
 
     async def _person(self, at: Spot, user: User, office: Office, p: dict[str, Any]) -> Answer:
         person_id = int(p["user"])
@@ -262,38 +251,30 @@ class AdminFlow(Flow):
             if r not in held
         ]
         items.append((words.BACK, {"a": "orang", **base}))
-        buttons = await self.r.menu(at.chat, user, items)
-        await self.r.replace(at, OutMessage(Rich().add(words.CHOOSE_ROLE_TO_ADD), buttons))
+        text = Rich().add(words.CHOOSE_ROLE_TO_ADD)
+        await self.r.replace(at, await self.r.menu_message(at.chat, user, text, items))
 
     # --- stand-ins (Plh) -------------------------------------------------------------------------
 
     async def _standin_roles(self, at: Spot, user: User, office: Office, p: dict[str, Any]) -> None:
-        buttons = await self.r.menu(
-            at.chat,
-            user,
-            [
-                (self.roles.label(r), {"a": "plh_peran", "office": office.id, "role": r})
-                for r in await self.admin.office_roles(user, office)
-            ],
-        )
-        await self.r.replace(at, OutMessage(words.standin_roles(office.name), buttons))
+        items = [
+            (self.roles.label(r), {"a": "plh_peran", "office": office.id, "role": r})
+            for r in await self.admin.office_roles(user, office)
+        ]
+        text = words.standin_roles(office.name)
+        await self.r.replace(at, await self.r.menu_message(at.chat, user, text, items))
 
     async def _standin_people(
         self, at: Spot, user: User, office: Office, p: dict[str, Any]
     ) -> None:
         role = str(p["role"])
         people = [u for u, _ in await self.admin.people(user, office) if u.active]
-        rows = self.r.limits(at.chat).menu_rows
-        buttons = await self.r.menu(
-            at.chat,
-            user,
-            [
-                (u.name, {"a": "plh_orang", "office": office.id, "role": role, "user": u.id})
-                for u in people[:rows]
-            ],
-        )
+        items = [
+            (u.name, {"a": "plh_orang", "office": office.id, "role": role, "user": u.id})
+            for u in people
+        ]
         text = Rich().add(words.standin_who(self.roles.label(role)))
-        await self.r.replace(at, OutMessage(text, buttons))
+        await self.r.replace(at, await self.r.menu_message(at.chat, user, text, items))
 
     async def _standin_dates(
         self, at: Spot, user: User, office: Office, p: dict[str, Any]
@@ -329,8 +310,8 @@ class AdminFlow(Flow):
             return
         items = [(words.standin_for(u.name), {**base, "absent": u.id}) for u in holders]
         items.append((words.STANDIN_FOR_ALL, {**base, "absent": None}))
-        buttons = await self.r.menu(chat, user, items)
-        await self.r.say(chat, OutMessage(Rich().add(words.STANDIN_FOR_WHOM), buttons))
+        question = Rich().add(words.STANDIN_FOR_WHOM)
+        await self.r.say(chat, await self.r.menu_message(chat, user, question, items))
 
     async def _save_standin(
         self, at: Spot, user: User, office: Office, p: dict[str, Any]
@@ -414,8 +395,8 @@ class AdminFlow(Flow):
             for d in days[-20:]
         ]
         items.append((words.BACK, {"a": "kal_kantor", "office": office.id}))
-        buttons = await self.r.menu(at.chat, user, items)
-        await self.r.replace(at, OutMessage(Rich().add(words.WHICH_DATE), buttons))
+        text = Rich().add(words.WHICH_DATE)
+        await self.r.replace(at, await self.r.menu_message(at.chat, user, text, items))
 
     async def _calendar_remove(
         self, at: Spot, user: User, office: Office, p: dict[str, Any]

@@ -57,6 +57,7 @@ class ProcessFlow(Flow):
                     holders = await tx.offices.recipients(
                         office.id, run.role, ctx.calendar.local_date(now)
                     )
+                    delivery = await tx.outbox.delivery_statuses(run.id)
                     text.extend(
                         words.running_line(
                             process,
@@ -64,7 +65,7 @@ class ProcessFlow(Flow):
                             len(ctx.defn.steps),
                             ctx.defn.step(run.step).kegiatan,
                             self.roles.label(run.role),
-                            [u.name for u in holders],
+                            [words.holder_name(u.name, delivery.get(u.id)) for u in holders],
                             format_local(run.started_at, ctx.calendar),
                             late=run.due_at is not None and run.due_at < now,
                             escalated=run.escalated_at is not None,
@@ -86,12 +87,16 @@ class ProcessFlow(Flow):
             ctx = await self.instances.context(tx, number)
             visible = ctx is not None and await self.access.may_view(tx, user, ctx.office.id)
             events = await tx.audit.for_process(number) if visible else []
-            names = await self.instances.names(tx, {e.actor_user_id for e in events})
+            run = await tx.processes.current_run(ctx.process) if ctx and visible else None
+            delivery = await tx.outbox.delivery_statuses(run.id) if run else {}
+            names = await self.instances.names(
+                tx, {e.actor_user_id for e in events} | set(delivery)
+            )
         if ctx is None or not visible:
             await self.r.say_text(ev.chat, words.process_not_found(str(number)))
             return
         message = timeline_words.timeline_message(
-            ctx.process, ctx.defn, self.roles, ctx.calendar, events, names
+            ctx.process, ctx.defn, self.roles, ctx.calendar, events, names, delivery
         )
         await self.r.say(ev.chat, message)
         await self._flowchart(ev.chat, user, ctx)

@@ -20,8 +20,6 @@ from bot.words.steps import INVALID_BUTTON
 from sop.models import SopDefinition
 from storage.offices import Office, User
 
-MAX_SOP_BUTTONS = 30
-
 
 class ReportFlow(Flow):
     def __init__(self, replies: Replies, instances: Instances, access: Access) -> None:
@@ -74,10 +72,10 @@ class ReportFlow(Flow):
         if len(offices) == 1:
             await self._periods(Spot(ev.chat), user, offices[0], {})
             return
-        buttons = await self.r.menu(
-            ev.chat, user, [(o.name, {"a": "lap_kantor", "office": o.id}) for o in offices]
+        items = [(o.name, {"a": "lap_kantor", "office": o.id}) for o in offices]
+        await self.r.say(
+            ev.chat, await self.r.menu_message(ev.chat, user, words.choose_office(), items)
         )
-        await self.r.say(ev.chat, OutMessage(words.choose_office(), buttons))
 
     async def _period_buttons(
         self, at: Spot, user: User, office: Office, skip: PeriodKind | None = None
@@ -154,20 +152,16 @@ class ReportFlow(Flow):
     # --- /sop ------------------------------------------------------------------------------------
 
     async def sops(self, ev: Command, user: User) -> None:
-        found = (await self._visible_sops(user))[:MAX_SOP_BUTTONS]
+        found = await self._visible_sops(user)
         if not found:
             await self.r.say_text(ev.chat, words.NO_SOPS)
             return
-        buttons = await self.r.menu(
-            ev.chat,
-            user,
-            [
-                (defn.header.singkat or defn.header.nama, {"a": "sopgambar", "code": defn.code})
-                for defn in found
-            ],
-        )
-        text = words.sop_list(found, admin=user.is_admin)
-        await self.r.say(ev.chat, OutMessage(fit(text), buttons))
+        items = [
+            (defn.header.singkat or defn.header.nama, {"a": "sopgambar", "code": defn.code})
+            for defn in found
+        ]
+        text = fit(words.sop_list(found, admin=user.is_admin))
+        await self.r.say(ev.chat, await self.r.menu_message(ev.chat, user, text, items))
 
     async def _flowchart(self, at: Spot, user: User, p: dict[str, Any]) -> Answer:
         code = p.get("code")

@@ -9,6 +9,7 @@ from bot.chat.events import Answer, Chat, Command, FileRef
 from bot.chat.flows.steps import handin_json, handin_of
 from bot.chat.messages import OutMessage, Rich
 from bot.chat.replies import Flow, Replies, Spot, refused
+from bot.process import files
 from bot.process.instances import Instances
 from bot.process.workflow import Done, NeedsInput, Refused, Workflow
 from bot.words import chat as words
@@ -49,8 +50,9 @@ class StartFlow(Flow):
             for office, defn in options
         ]
         items.append((words.CANCEL_LABEL, {"a": "urung"}))
-        buttons = await self.r.menu(ev.chat, user, items)
-        await self.r.say(ev.chat, OutMessage(words.choose_sop(), buttons))
+        await self.r.say(
+            ev.chat, await self.r.menu_message(ev.chat, user, words.choose_sop(), items)
+        )
 
     async def undo(self, at: Spot, user: User, p: dict[str, Any]) -> Answer:
         await self.r.forget(user)
@@ -109,7 +111,9 @@ class StartFlow(Flow):
         given = [handin_of(h) for h in state["handins"]]
         missing = first_missing(defn.start_handin, given)
         label = missing.label if missing is not None else words.SUPPORTING_DOC
-        given.append(Handin(HandinKind.ATTACHMENT, label, file.ref, file.name, file.mime_type))
+        async with self.r.db.transaction() as tx:
+            value = await files.keep(tx, chat.channel, file, self.r.clock.now())
+        given.append(Handin(HandinKind.ATTACHMENT, label, value, file.name, file.mime_type))
         state = {**state, "handins": [handin_json(h) for h in given]}
         await self.r.expect(user, "start_docs", state)
         await self._prompt_docs(chat, user, state)

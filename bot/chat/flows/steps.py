@@ -7,10 +7,12 @@ from typing import Any
 
 from bot.chat import notify
 from bot.chat.events import Answer, Chat, Command, FileRef, Press
-from bot.chat.messages import Attachment, OutMessage, Rich
+from bot.chat.messages import OutMessage, Rich
 from bot.chat.replies import Flow, Replies, Spot, refused
 from bot.office.access import Access
+from bot.process import files
 from bot.process.instances import Instances
+from bot.process.step_messages import VIEW_CHOICE
 from bot.process.workflow import Done, NeedsInput, NeedsNote, Outcome, Refused, Workflow
 from bot.words import chat as words
 from bot.words import steps as step_words
@@ -60,21 +62,17 @@ class StepFlow(Flow):
         if not tasks:
             await self.r.say_text(ev.chat, words.NO_TASKS)
             return
-        shown = tasks[: min(words.TASKS_SHOWN, self.r.limits(ev.chat).menu_rows)]
+        shown = tasks[: words.TASKS_SHOWN]
         text = words.tasks_head(len(tasks))
         for ctx, run in shown:
             kegiatan = ctx.defn.step(run.step).kegiatan
             text.extend(words.task_line(ctx.process, run, kegiatan, ctx.calendar, now))
         text.extend(words.tasks_tail(len(tasks) - len(shown)))
-        buttons = await self.r.menu(
-            ev.chat,
-            user,
-            [
-                (words.open_task_label(ctx.process, run), {"a": "buka", "run": run.id})
-                for ctx, run in shown
-            ],
-        )
-        await self.r.say(ev.chat, OutMessage(text, buttons))
+        items = [
+            (words.open_task_label(ctx.process, run), {"a": "buka", "run": run.id})
+            for ctx, run in tasks
+        ]
+        await self.r.say(ev.chat, await self.r.menu_message(ev.chat, user, text, items))
 
     async def open_step(self, at: Spot, user: User, p: dict[str, Any]) -> Answer:
         """A /tugas button: the step's message again, with its buttons."""
@@ -122,6 +120,10 @@ class StepFlow(Flow):
 
     async def press_step(self, ev: Press, user: User, token: ButtonToken) -> Answer:
         assert token.step_run_id is not None and token.choice is not None  # noqa: S101, PT018
+        if token.choice == VIEW_CHOICE:
+            return await self.open_step(
+                Spot(ev.chat, ev.message_ref), user, {"run": token.step_run_id}
+            )
         outcome = await self.workflow.act(user.id, token.step_run_id, token.choice)
         answer = await self.after(
             ev.chat, user, token.step_run_id, token.choice, outcome, pressed=True
@@ -140,7 +142,9 @@ class StepFlow(Flow):
                 return refused(words.FILE_FOR_OFFICE)
             message = OutMessage(
                 Rich().add(words.file_caption(handin.label, process.id)),
-                attachment=Attachment(name=handin.file_name or handin.label, ref=handin.value),
+                attachment=files.attachment(
+                    handin.value, handin.file_name or handin.label, handin.mime_type
+                ),
             )
             await notify.to_chat(tx, ev.chat, message, now)
         self.r.on_commit()
@@ -242,10 +246,14 @@ class StepFlow(Flow):
         given = [handin_of(h) for h in state.get("handins", []) if h["label"] != spec.label]
         if spec.kind is HandinKind.ATTACHMENT:
             # Only a file answers a file: a text gets the engine's "send a file" message.
+            kept = ""
+            if file is not None:
+                async with self.r.db.transaction() as tx:
+                    kept = await files.keep(tx, chat.channel, file, self.r.clock.now())
             value = Handin(
                 spec.kind,
                 spec.label,
-                file.ref if file else "",
+                kept,
                 file.name if file else None,
                 file.mime_type if file else None,
             )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.chat.commands import COMMANDS
+from bot.chat.commands import COMMANDS, Where, Who
 from bot.chat.events import Chat, Command, Person
+from bot.chat.messages import Rich
 from bot.chat.replies import Flow, Replies
 from bot.office.admin import Admin
 from bot.process.instances import Instances
@@ -67,6 +68,28 @@ class WelcomeFlow(Flow):
         await self.r.say(
             chat, words.welcome(user.name, roles, admin=user.is_admin, waiting=len(tasks))
         )
+        if not self.r.limits(chat).command_menu:
+            await self._main_menu(chat, user)
 
     async def help(self, ev: Command, user: User) -> None:
-        await self.r.say_text(ev.chat, words.help_text(COMMANDS, admin=user.is_admin))
+        slash = self.r.limits(ev.chat).command_menu
+        await self.r.say_text(ev.chat, words.help_text(COMMANDS, admin=user.is_admin, slash=slash))
+        if not slash:
+            await self._main_menu(ev.chat, user)
+
+    async def menu(self, ev: Command, user: User) -> None:
+        await self._main_menu(ev.chat, user)
+
+    async def _main_menu(self, chat: Chat, user: User) -> None:
+        """The main commands as a menu of buttons (on WhatsApp, which has no command menu, the
+        way to reach them without typing)."""
+        items = [
+            (c.help, {"a": "perintah", "name": c.name})
+            for c in COMMANDS
+            if c.where is Where.PRIVATE
+            and c.name not in ("start", "menu", "bantuan")
+            and (c.who is Who.MEMBER or (c.who is Who.ADMIN and user.is_admin))
+        ]
+        text = Rich().add(words.MAIN_MENU)
+        message = await self.r.menu_message(chat, user, text, items, prompt=words.MENU_BUTTON)
+        await self.r.say(chat, message)

@@ -1,0 +1,65 @@
+"""What a channel receives, kept before it is acknowledged and handled from the database: a crash
+right after the channel was told "received" loses nothing, and an event the channel delivers twice
+(Meta retries a webhook) acts once. Also where a person's writing is noted: it opens WhatsApp's
+24-hour window, and what waited for them goes out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.chat.channel import ChannelError
+from bot.chat.sender import Sender
+from bot.clock import Clock
+from storage.db import Database
+from storage.inbound import InboundBody
+
+
+class Inbox:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        sender: Sender,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.sender = sender
+        self.on_commit = on_commit
+
+    async def keep(self, channel: str, body: bytes) -> int:
+        """Store what arrived, before the channel is answered."""
+        async with self.db.transaction() as tx:
+            return await tx.inbound.keep(channel, body, self.clock.now())
+
+    async def unhandled(self, channel: str) -> list[InboundBody]:
+        async with self.db.read() as tx:
+            return await tx.inbound.unhandled(channel)
+
+    async def done(self, body: InboundBody) -> None:
+        async with self.db.transaction() as tx:
+            await tx.inbound.mark_handled(body.id, self.clock.now())
+
+    async def seen(self, channel: str, key: str) -> bool:
+        """Whether an event (a message id, a status) was handled already."""
+        async with self.db.read() as tx:
+            return await tx.inbound.seen(channel, key)
+
+    async def handled(self, channel: str, key: str) -> None:
+        async with self.db.transaction() as tx:
+            await tx.inbound.remember(channel, key, self.clock.now())
+
+    async def heard(self, channel: str, external_id: str, scoped_id: str | None) -> None:
+        """A person wrote or pressed: their window opens, and what waited for them goes out."""
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
+            await tx.offices.heard_from(channel, external_id, now, scoped_id)
+            released = await tx.outbox.release_chat(channel, external_id, now)
+        if released:
+            self.on_commit()
+
+    async def status(
+        self, channel: str, message_ref: str, status: str, error: ChannelError | None
+    ) -> None:
+        """What the channel reports of a message it took."""
+        await self.sender.reported(channel, message_ref, status, error)

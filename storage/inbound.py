@@ -1,0 +1,53 @@
+"""Inbound updates, kept before they are acknowledged and handled from here, each event once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.base import Repo, from_ts, ts
+
+
+@dataclass(frozen=True)
+class InboundBody:
+    id: int
+    channel: str
+    body: bytes
+    received_at: datetime
+
+
+class Inbound(Repo):
+    async def keep(self, channel: str, body: bytes, now: datetime) -> int:
+        """Store an update as it arrived (before the channel is told it was received)."""
+        return await self._insert(
+            "INSERT INTO inbound (channel, body, received_at) VALUES (?, ?, ?)",
+            (channel, body, ts(now)),
+        )
+
+    async def unhandled(self, channel: str, limit: int = 100) -> list[InboundBody]:
+        rows = await self._all(
+            "SELECT * FROM inbound WHERE handled_at IS NULL AND channel = ? ORDER BY id LIMIT ?",
+            (channel, limit),
+        )
+        return [
+            InboundBody(r["id"], r["channel"], bytes(r["body"]), from_ts(r["received_at"]))
+            for r in rows
+        ]
+
+    async def mark_handled(self, body_id: int, now: datetime) -> None:
+        await self._update("UPDATE inbound SET handled_at = ? WHERE id = ?", (ts(now), body_id))
+
+    async def seen(self, channel: str, key: str) -> bool:
+        """Whether an event (a message id, a status) was handled before."""
+        found = await self._scalar(
+            "SELECT 1 FROM inbound_events WHERE channel = ? AND key = ?", (channel, key)
+        )
+        return found is not None
+
+    async def remember(self, channel: str, key: str, now: datetime) -> bool:
+        """Remember an event as handled; False when it was handled already."""
+        async with self.conn.execute(
+            "INSERT OR IGNORE INTO inbound_events (channel, key, handled_at) VALUES (?, ?, ?)",
+            (channel, key, ts(now)),
+        ) as cur:
+            return cur.rowcount > 0
