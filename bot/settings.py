@@ -107,10 +107,12 @@ class Settings(BaseSettings):
     @field_validator("admin_whatsapp_numbers", mode="before")
     @classmethod
     def _numbers(cls, value: object) -> object:
-        split = _split(value)
-        if isinstance(split, list):
-            return [whatsapp_number(str(n)) for n in split]
-        return split
+        # Commas or semicolons part the numbers; spaces may sit inside one (+62 812-3456-7890).
+        if isinstance(value, str):
+            value = [n for n in re.split(r"[,;]", value) if n.strip()]
+        if isinstance(value, list):
+            return [whatsapp_number(str(n)) for n in value]
+        return value
 
     @field_validator("whatsapp_webhook_path")
     @classmethod

@@ -37,6 +37,22 @@ class Inbound(Repo):
     async def mark_handled(self, body_id: int, now: datetime) -> None:
         await self._update("UPDATE inbound SET handled_at = ? WHERE id = ?", (ts(now), body_id))
 
+    async def heard(self, channel: str, chat_id: str, at: datetime) -> None:
+        """A chat's person wrote at ``at`` (the latest time is kept)."""
+        await self._update(
+            "INSERT INTO chat_windows (channel, chat_id, last_inbound_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (channel, chat_id) DO UPDATE SET last_inbound_at = "
+            "max(last_inbound_at, excluded.last_inbound_at)",
+            (channel, chat_id, ts(at)),
+        )
+
+    async def last_heard(self, channel: str, chat_id: str) -> datetime | None:
+        value = await self._scalar(
+            "SELECT last_inbound_at FROM chat_windows WHERE channel = ? AND chat_id = ?",
+            (channel, chat_id),
+        )
+        return from_ts(value) if value else None
+
     async def seen(self, channel: str, key: str) -> bool:
         """Whether an event (a message id, a status) was handled before."""
         found = await self._scalar(

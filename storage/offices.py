@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.base import Repo, dumps, from_ts, opt_from_ts, opt_ts, ts
+from storage.base import Repo, dumps, from_ts, opt_ts, ts
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,12 @@ class Office:
 
 @dataclass(frozen=True)
 class Identity:
-    """A person on one channel: the channel's id of them (a Telegram user id, a WhatsApp number),
-    a business-scoped id where the channel has one, and when they last wrote to the bot."""
+    """A person on one channel: the channel's id of them (a Telegram user id, a WhatsApp number)
+    and a business-scoped id where the channel has one."""
 
     channel: str
     external_id: str
     scoped_id: str | None = None
-    last_inbound_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -76,15 +75,15 @@ class User:
             name=row["name"],
             is_admin=bool(row["is_admin"]),
             active=bool(row["active"]),
-            identities=tuple(Identity(str(c), str(e), s, opt_from_ts(t)) for c, e, s, t in ids),
+            identities=tuple(Identity(str(c), str(e), s) for c, e, s in ids),
             preferred_channel=row["preferred_channel"],
         )
 
 
 # Users with their identities (oldest first), and offices with their groups, in one row each.
 USER_ROWS = (
-    "SELECT u.*, (SELECT json_group_array(json_array(i.channel, i.external_id, i.scoped_id, "
-    "i.last_inbound_at)) FROM "
+    "SELECT u.*, (SELECT json_group_array(json_array(i.channel, i.external_id, i.scoped_id)) "
+    "FROM "
     "(SELECT * FROM identities WHERE user_id = u.id ORDER BY created_at, channel) i) AS ids "
     "FROM users u"
 )
@@ -282,27 +281,11 @@ class Offices(Repo):
         ) as cur:
             return cur.rowcount > 0
 
-    async def identity(self, channel: str, external_id: str) -> Identity | None:
-        row = await self._one(
-            "SELECT * FROM identities WHERE channel = ? AND external_id = ?", (channel, external_id)
-        )
-        if row is None:
-            return None
-        return Identity(
-            row["channel"],
-            row["external_id"],
-            row["scoped_id"],
-            opt_from_ts(row["last_inbound_at"]),
-        )
-
-    async def heard_from(
-        self, channel: str, external_id: str, at: datetime, scoped_id: str | None = None
-    ) -> None:
-        """A person wrote (or pressed) at ``at``: the channel's window for free messages opens."""
+    async def set_scoped_id(self, channel: str, external_id: str, scoped_id: str) -> None:
+        """The business-scoped id a channel gives a person, kept beside their number."""
         await self._update(
-            "UPDATE identities SET last_inbound_at = max(coalesce(last_inbound_at, ''), ?), "
-            "scoped_id = coalesce(?, scoped_id) WHERE channel = ? AND external_id = ?",
-            (ts(at), scoped_id, channel, external_id),
+            "UPDATE identities SET scoped_id = ? WHERE channel = ? AND external_id = ?",
+            (scoped_id, channel, external_id),
         )
 
     async def set_preferred_channel(self, user_id: int, channel: str | None, now: datetime) -> bool:

@@ -34,8 +34,6 @@ class OutboxItem:
     last_error: str | None
     sent_at: datetime | None
     message_ref: str | None
-    delivery_status: str | None = None  # what the channel reported: sent, delivered, read, failed
-    status_at: datetime | None = None
 
     @classmethod
     def of(cls, row: aiosqlite.Row) -> OutboxItem:
@@ -57,9 +55,17 @@ class OutboxItem:
             last_error=row["last_error"],
             sent_at=opt_from_ts(row["sent_at"]),
             message_ref=row["message_ref"],
-            delivery_status=row["delivery_status"],
-            status_at=opt_from_ts(row["status_at"]),
         )
+
+
+@dataclass(frozen=True)
+class MessageStatus:
+    status: str  # sent, delivered, read, failed, window (refused outside its window)
+    error_code: int | None = None
+    error_detail: str | None = None
+
+
+_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4, "window": 4}
 
 
 class Outbox(Repo):
@@ -180,20 +186,36 @@ class Outbox(Repo):
         return OutboxItem.of(row) if row else None
 
     async def record_status(
-        self, channel: str, message_ref: str, status: str, at: datetime
-    ) -> OutboxItem | None:
-        """What the channel reports of a delivered message; a status never goes back (a late
-        "delivered" after "read" changes nothing). Returns the message."""
-        rank = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
-        item = await self.by_ref(channel, message_ref)
-        if item is None:
+        self,
+        channel: str,
+        message_ref: str,
+        status: str,
+        at: datetime,
+        error_code: int | None = None,
+        error_detail: str | None = None,
+    ) -> bool:
+        """What the channel reports of a message it took; a status never goes back (a late
+        "delivered" after "read" changes nothing). Returns whether it moved forward."""
+        known = await self.status_of(channel, message_ref)
+        if known is not None and _RANK.get(status, 0) <= _RANK.get(known.status, 0):
+            return False
+        await self._update(
+            "INSERT INTO message_statuses (channel, message_ref, status, at, error_code, "
+            "error_detail) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, message_ref) DO UPDATE "
+            "SET status = excluded.status, at = excluded.at, error_code = excluded.error_code, "
+            "error_detail = excluded.error_detail",
+            (channel, message_ref, status, ts(at), error_code, error_detail),
+        )
+        return True
+
+    async def status_of(self, channel: str, message_ref: str) -> MessageStatus | None:
+        row = await self._one(
+            "SELECT * FROM message_statuses WHERE channel = ? AND message_ref = ?",
+            (channel, message_ref),
+        )
+        if row is None:
             return None
-        if rank.get(status, 0) > rank.get(item.delivery_status or "", 0):
-            await self._update(
-                "UPDATE outbox SET delivery_status = ?, status_at = ? WHERE id = ?",
-                (status, ts(at), item.id),
-            )
-        return await self.get(item.id)
+        return MessageStatus(row["status"], row["error_code"], row["error_detail"])
 
     async def release_waiting(
         self, office_id: int, channel: str, chat_id: str, now: datetime
@@ -219,11 +241,12 @@ class Outbox(Repo):
         """How far each person's message of a step run got (the channel's last word), by user:
         only channels that report it (WhatsApp) appear."""
         rows = await self._all(
-            "SELECT user_id, delivery_status FROM outbox WHERE step_run_id = ? AND kind = 'send' "
-            "AND user_id IS NOT NULL AND delivery_status IS NOT NULL ORDER BY id",
+            "SELECT o.user_id, s.status FROM outbox o JOIN message_statuses s "
+            "ON s.channel = o.channel AND s.message_ref = o.message_ref "
+            "WHERE o.step_run_id = ? AND o.kind = 'send' AND o.user_id IS NOT NULL ORDER BY o.id",
             (step_run_id,),
         )
-        return {int(r["user_id"]): str(r["delivery_status"]) for r in rows}
+        return {int(r["user_id"]): str(r["status"]) for r in rows}
 
     async def keyed(self, prefix: str) -> list[OutboxItem]:
         """The messages whose deduplication key starts with ``prefix`` (e.g. every reminder)."""

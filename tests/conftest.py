@@ -11,8 +11,9 @@ import pytest
 from bot.clock import FakeClock
 from bot.documents.reports import Report, build_report
 from fakes.telegram import FakeBotApi
+from fakes.whatsapp import FakeWhatsAppApi
 from storage.db import Database
-from tests.harness import T0, TOKEN, Harness
+from tests.harness import T0, TOKEN, WA_SECRET, WA_TOKEN, Harness
 from tests.report_history import NOW, PERIOD, History, history_file
 
 
@@ -22,6 +23,22 @@ async def h(tmp_path: Path) -> AsyncIterator[Harness]:
     clock = FakeClock(T0)
     async with FakeBotApi(TOKEN, clock=clock) as api:
         harness = Harness(api, tmp_path, clock)
+        await harness.start()
+        try:
+            yield harness
+        finally:
+            await harness.stop()
+
+
+@pytest.fixture
+async def hw(tmp_path: Path) -> AsyncIterator[Harness]:
+    """The bot running on both channels: the fake Bot API and the fake WhatsApp Cloud API."""
+    clock = FakeClock(T0)
+    async with (
+        FakeBotApi(TOKEN, clock=clock) as api,
+        FakeWhatsAppApi(access_token=WA_TOKEN, app_secret=WA_SECRET, clock=clock) as wa,
+    ):
+        harness = Harness(api, tmp_path, clock, wa=wa)
         await harness.start()
         try:
             yield harness

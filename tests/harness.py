@@ -3,7 +3,8 @@ fake Bot API, on a real SQLite file, with a clock the test moves."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,10 @@ from bot.clock import FakeClock
 from bot.office.admin import Admin
 from bot.office.files import validate_office
 from bot.settings import Settings
+from bot.words.short_forms import FORMS
 from fakes.telegram import FakeBotApi, FakeGroup, FakeMessage, FakeUser, Mark
+from fakes.whatsapp import FakeWaMessage, FakeWaUser, FakeWhatsAppApi
+from handlers.whatsapp.render import TEMPLATE_PREFIX
 from sop.handins import Handin
 from sop.loader import Catalog, load_catalog
 from sop.models import HandinKind, SopDefinition
@@ -44,7 +48,23 @@ KAPUAS_ROLES = [
 ]
 
 
-def office_data(code: str) -> dict[str, Any]:
+# WhatsApp: the business number's ids and secrets the fake Cloud API knows, and a person's number
+# (office base + position, like the Telegram ids: 62811 + id).
+WA_TOKEN = "EAAG-test-access-token-for-the-fake-cloud-api"
+WA_SECRET = "app-secret-of-the-fake-cloud-api"
+WA_VERIFY = "verify-token-of-the-test-webhook"
+WA_PATH = "/whatsapp/webhook"
+
+
+def wa_number(telegram_id: int) -> str:
+    return f"62811{telegram_id:06d}"
+
+
+def office_data(
+    code: str, *, whatsapp: Iterable[str] = (), both: Iterable[str] = ()
+) -> dict[str, Any]:
+    """A test office file. Roles in ``whatsapp`` are people on WhatsApp only; roles in ``both``
+    are on both channels and prefer WhatsApp; the rest are on Telegram."""
     if code == "jambi":
         people, base, sops = (
             JAMBI_ROLES,
@@ -68,10 +88,29 @@ def office_data(code: str) -> dict[str, Any]:
         ],
         "calendar": {"always_open": True},
         "people": [
-            {"telegram_id": base + i, "name": name, "roles": [role]}
+            _person(base + i, name, role, set(whatsapp), set(both))
             for i, (role, name) in enumerate(people, 1)
         ],
     }
+
+
+def _person(
+    telegram_id: int, name: str, role: str, whatsapp: set[str], both: set[str]
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": name, "roles": [role]}
+    if role not in whatsapp:
+        entry["telegram_id"] = telegram_id
+    if role in whatsapp or role in both:
+        entry["whatsapp"] = wa_number(telegram_id)
+    if role in both:
+        entry["preferred_channel"] = "whatsapp"
+    return entry
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -79,12 +118,27 @@ class Harness:
     api: FakeBotApi
     path: Path
     clock: FakeClock
+    wa: FakeWhatsAppApi | None = None
     bot: SopBot | None = None
     catalog: Catalog = field(default_factory=load_catalog)
     admin_ids: list[int] = field(default_factory=lambda: [ADMIN_ID])
     settings_overrides: dict[str, Any] = field(default_factory=dict)
+    _wa_port: int = field(default_factory=free_port)
 
     def settings(self) -> Settings:
+        whatsapp: dict[str, Any] = {}
+        if self.wa is not None:
+            whatsapp = {
+                "whatsapp_access_token": WA_TOKEN,
+                "whatsapp_phone_number_id": self.wa.phone_number_id,
+                "whatsapp_business_account_id": self.wa.waba_id,
+                "whatsapp_app_secret": WA_SECRET,
+                "whatsapp_verify_token": WA_VERIFY,
+                "whatsapp_api_base_url": self.wa.base_url,
+                "whatsapp_webhook_port": self._wa_port,
+                "whatsapp_webhook_path": WA_PATH,
+                "whatsapp_pair_interval": 0.0,
+            }
         return Settings(
             _env_file=None,
             telegram_bot_token=TOKEN,
@@ -92,8 +146,12 @@ class Harness:
             telegram_api_base_file_url=self.api.base_file_url,
             database_path=self.path / "sopbot.db",
             admin_telegram_ids=self.admin_ids,
-            **self.settings_overrides,
+            **(whatsapp | self.settings_overrides),
         )
+
+    @property
+    def webhook_url(self) -> str:
+        return f"http://127.0.0.1:{self._wa_port}{WA_PATH}"
 
     async def start(self) -> SopBot:
         self.bot = SopBot(
@@ -101,6 +159,8 @@ class Harness:
             Options(clock=self.clock, backoff_base=0.02, backoff_max=0.2, poll_timeout=1),
         )
         await self.bot.start()
+        if self.wa is not None:
+            assert await self.wa.configure_webhook(self.webhook_url, WA_VERIFY)
         return self.bot
 
     async def stop(self) -> None:
@@ -113,13 +173,20 @@ class Harness:
         return await self.start()
 
     async def import_office(
-        self, code: str, *, sops: list[str] | None = None, calendar: dict[str, Any] | None = None
+        self,
+        code: str,
+        *,
+        sops: list[str] | None = None,
+        calendar: dict[str, Any] | None = None,
+        whatsapp: Iterable[str] = (),
+        both: Iterable[str] = (),
     ) -> None:
-        """Import a test office; ``calendar`` replaces the 24/7 calendar most tests use."""
+        """Import a test office; ``calendar`` replaces the 24/7 calendar most tests use;
+        ``whatsapp`` and ``both`` name the roles whose people are on WhatsApp."""
         assert self.bot is not None
         assert self.bot.db is not None
         assert self.bot.catalog is not None
-        raw = office_data(code)
+        raw = office_data(code, whatsapp=whatsapp, both=both)
         if sops is not None:
             raw["sops"] = sops
         if calendar is not None:
@@ -141,6 +208,38 @@ class Harness:
         return {
             p["roles"][0]: await self.person(p["telegram_id"], p["name"]) for p in data["people"]
         }
+
+    async def wa_person(self, number: str, name: str, *, write: bool = True) -> FakeWaUser:
+        """A person on WhatsApp; ``write``: they have written to the bot, so their 24-hour window
+        is open (a stranger's first message is answered, and marks nothing else)."""
+        assert self.wa is not None
+        person = self.wa.person(number, name)
+        if write and not person.window_open:
+            mark = person.mark()
+            await person.send("halo")
+            await person.wait_for(since=mark)
+        return person
+
+    async def mixed_people(
+        self, code: str, whatsapp: Iterable[str]
+    ) -> dict[str, FakeUser | FakeWaUser]:
+        """The office's people on the channel the office file gives them, each having written."""
+        found: dict[str, FakeUser | FakeWaUser] = {}
+        for p in office_data(code, whatsapp=whatsapp)["people"]:
+            role = p["roles"][0]
+            if "whatsapp" in p:
+                found[role] = await self.wa_person(p["whatsapp"], p["name"])
+            else:
+                found[role] = await self.person(p["telegram_id"], p["name"])
+        return found
+
+    def approve_templates(self) -> None:
+        """Every template the bot needs, approved on the fake Cloud API."""
+        assert self.wa is not None
+        for form in FORMS.values():
+            self.wa.add_template(
+                TEMPLATE_PREFIX + form.name, form.body, quick_replies=list(form.buttons)
+            )
 
     async def link_group(self, chat_id: int, title: str, office_name: str) -> FakeGroup:
         """The admin adds the bot to a group and links it to the office with /grup."""
@@ -250,4 +349,96 @@ async def play(h: Harness, people: dict[str, FakeUser], code: str, title: str) -
             assert pressed.text.startswith("Tercatat"), pressed.text
         # The step message itself now shows the outcome and has no buttons.
         await wait_closed(actor, message.message_id, before)
+    return process
+
+
+# --- WhatsApp ------------------------------------------------------------------------------------
+
+
+async def wa_choose(person: FakeWaUser, message: FakeWaMessage, label: str) -> FakeWaMessage:
+    """Tap ``label`` the way WhatsApp shows it: a reply button, or a row of a list (whose title
+    is the label cut to 24 characters, the whole label then in its description)."""
+    if label in message.buttons:
+        return await person.press(message, label)
+    for row in message.rows:
+        if row.title == label or row.description == label:
+            return await person.choose(message, row.title)
+    raise LookupError(f"{label!r} is neither a button nor a row of {message!r}")
+
+
+def mentions(text: str) -> Callable[[FakeWaMessage], bool]:
+    return lambda m: text in m.text
+
+
+def offers(label: str) -> Callable[[FakeWaMessage], bool]:
+    """A message that offers ``label`` as a button or a list row."""
+    return lambda m: label in m.buttons or any(label in (r.title, r.description) for r in m.rows)
+
+
+async def wa_start_process(starter: FakeWaUser, defn: SopDefinition, title: str) -> int:
+    """ "baru" → the SOP → title → start documents → Mulai proses, typed and tapped on WhatsApp."""
+    label = defn.header.singkat or defn.header.nama
+    mark = starter.mark()
+    await starter.send("baru")
+    menu = await starter.wait_for(offers(label), since=mark)
+    mark = starter.mark()
+    await wa_choose(starter, menu, label)
+    await starter.wait_for(lambda m: "judul" in m.text.lower(), since=mark)
+    mark = starter.mark()
+    await starter.send(title)
+    for spec in defn.start_handin:
+        await starter.wait_for(mentions(spec.label), since=mark)
+        mark = starter.mark()
+        await starter.send_document(f"{spec.label}.pdf", b"%PDF-1.4 " + spec.label.encode())
+    ready = await starter.wait_for(offers("▶️ Mulai proses"), since=mark)
+    mark = starter.mark()
+    await wa_choose(starter, ready, "▶️ Mulai proses")
+    started = await starter.wait_for(lambda m: "dimulai" in m.text, since=mark)
+    return int(started.text.split("#")[1].split()[0])
+
+
+def wa_is_step(number: int, total: int, choice: str) -> Callable[[FakeWaMessage], bool]:
+    """A step's buttons: the interactive message after the step's text."""
+    return lambda m: f"Langkah {number} dari {total}" in m.text and choice in m.buttons
+
+
+async def wa_play(h: Harness, people: dict[str, FakeWaUser], code: str, title: str) -> int:
+    """Walk a whole SOP script through WhatsApp: every actor gets their step's text and buttons,
+    taps a button, writes notes and hands in files, links and numbers."""
+    script = SCRIPTS[code]
+    defn = h.catalog.definitions[code]
+    total = len(defn.steps)
+    starter = people[script.starter_role]
+    marks = {u.wa_id: u.mark() for u in people.values()}
+    process = await wa_start_process(starter, defn, title)
+    for round_, answer in enumerate(script.answers):
+        step = defn.step(answer.step)
+        actor = people[step.pelaksana]
+        choice = step.choice(answer.choice)
+        assert choice is not None
+        buttons = await actor.wait_for(
+            wa_is_step(defn.index(step.number), total, choice.label), since=marks[actor.wa_id]
+        )
+        before = marks[actor.wa_id] = actor.mark()
+        await actor.press(buttons, choice.label)
+        if answer.note:
+            await actor.wait_for(lambda m: "Tulis" in m.text, since=before)
+            mark = actor.mark()
+            await actor.send(answer.note)
+            await actor.wait_for(lambda m: "Tercatat" in m.text, since=mark)
+        elif choice.positive and step.handin:
+            mark = before
+            for spec in step.handin:
+                await actor.wait_for(mentions(spec.label), since=mark)
+                value = sample_handin(spec, step.number, round_)
+                mark = actor.mark()
+                if spec.kind is HandinKind.ATTACHMENT:
+                    await actor.send_document(
+                        value.file_name or "berkas.pdf", b"%PDF-1.4 " + value.value.encode()
+                    )
+                else:
+                    await actor.send(value.value)
+            await actor.wait_for(lambda m: "Tercatat" in m.text, since=mark)
+        else:
+            await actor.wait_for(lambda m: m.text.startswith("Tercatat"), since=before)
     return process

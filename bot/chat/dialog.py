@@ -124,9 +124,13 @@ class Dialog:
         return None
 
     async def _answered(self, press: Press, answer: Answer) -> Answer:
-        """On a channel that cannot answer a press by itself (WhatsApp has no toasts), the
-        answer is a short message in the chat."""
-        if answer.text and not self.r.limits(press.chat).toasts:
+        """On a channel that cannot answer a press by itself (WhatsApp has no toasts), a refusal
+        or a confirmation is a short message in the chat."""
+        if (
+            answer.text
+            and (answer.alert or answer.confirms)
+            and not self.r.limits(press.chat).toasts
+        ):
             await self.r.say_text(press.chat, answer.text)
             return Answer()
         return answer
@@ -215,8 +219,12 @@ class Dialog:
             await self.welcome.stranger(person, chat)
             return
         if pending is None:
+            typed_commands = not self.r.limits(chat).command_menu
             await self.r.say_text(
-                chat, words.NOTHING_ASKED_FILE if file is not None else words.NOTHING_ASKED_TEXT
+                chat,
+                words.NOTHING_ASKED_FILE
+                if file is not None
+                else words.nothing_asked(typed=typed_commands),
             )
             return
         handler = self.inputs.get(pending.kind)

@@ -85,7 +85,10 @@ Event = Command | Text | FileIn | Press | AddedToGroup
 
 @dataclass(frozen=True)
 class Answer:
-    """The immediate answer to a press (a toast, or an alert the person must dismiss)."""
+    """The immediate answer to a press (a toast, or an alert the person must dismiss). On a
+    channel without toasts (WhatsApp) an alert, and an answer that ``confirms`` an action, are
+    said as a message; a toast that only echoes what the next message says is not."""
 
     text: str | None = None
     alert: bool = False
+    confirms: bool = False

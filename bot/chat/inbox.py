@@ -53,7 +53,9 @@ class Inbox:
         """A person wrote or pressed: their window opens, and what waited for them goes out."""
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            await tx.offices.heard_from(channel, external_id, now, scoped_id)
+            await tx.inbound.heard(channel, external_id, now)
+            if scoped_id:
+                await tx.offices.set_scoped_id(channel, external_id, scoped_id)
             released = await tx.outbox.release_chat(channel, external_id, now)
         if released:
             self.on_commit()

@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 Generator = Callable[[Mapping[str, Any]], Awaitable[Attachment]]
 
+# The status of a message refused because the person's window for free messages was closed.
+OUTSIDE_WINDOW = "window"
 # A person who wrote this recently is answering: the bot's replies to them are not paced.
 ANSWERING = timedelta(minutes=2)
 # How long a message waits before trying a missing short form (a template) again.
@@ -169,7 +171,10 @@ class Sender:
                         return
                     async with self.db.transaction() as tx:
                         await tx.outbox.mark_sent(item.id, ref, self.clock.now())
+                        sent = await tx.outbox.get(item.id)
                     self.delivered += 1
+                    if sent is not None and ref is not None:
+                        await self._after_status(sent)  # a failure reported before we knew
                     return
         finally:
             self._busy.discard(chat)
@@ -228,8 +233,7 @@ class Sender:
             return Delivery(), True
         assert item.chat_id is not None  # noqa: S101
         async with self.db.read() as tx:
-            identity = await tx.offices.identity(item.channel, item.chat_id)
-        heard = identity.last_inbound_at if identity is not None else None
+            heard = await tx.inbound.last_heard(item.channel, item.chat_id)
         now = self.clock.now()
         if item.payload.get("until_heard") and (heard is None or heard <= item.created_at):
             raise WaitForPerson("the channel refused it outside the window; waits for the person")
@@ -299,22 +303,43 @@ class Sender:
     async def reported(
         self, channel: str, message_ref: str, status: str, error: ChannelError | None = None
     ) -> None:
-        """A channel's report on a delivered message (sent, delivered, read, failed). A failure
-        is never dropped: refused outside the window, the message goes again as its short form
-        (or waits for its person); any other failure is told to the admins."""
+        """A channel's report on a message it took (sent, delivered, read, failed). It may come
+        before the sender has recorded the message's reference; then the sender acts on it when
+        it does. A failure is never dropped: refused outside the window, the message goes again
+        as its short form (or waits for its person); any other failure is told to the admins."""
+        now = self.clock.now()
+        if status == "failed" and error is not None and error.window:
+            status = OUTSIDE_WINDOW
+        async with self.db.transaction() as tx:
+            moved = await tx.outbox.record_status(
+                channel,
+                message_ref,
+                status,
+                now,
+                error.code if error else None,
+                error.detail if error else None,
+            )
+            item = await tx.outbox.by_ref(channel, message_ref)
+        if moved and item is not None:
+            await self._after_status(item)
+
+    async def _after_status(self, item: OutboxItem) -> None:
+        """Act on a failure the channel reported after it took the message."""
+        if item.message_ref is None or item.kind != "send":
+            return
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            item = await tx.outbox.record_status(channel, message_ref, status, now)
-            if item is None or status != "failed" or item.kind != "send":
+            status = await tx.outbox.status_of(item.channel, item.message_ref)
+            if status is None or status.status not in ("failed", OUTSIDE_WINDOW):
                 return
-            if error is not None and error.window:
+            if status.status == OUTSIDE_WINDOW:
                 payload = dict(item.payload)
                 if item.payload.get("short_form") and not item.payload.get("short_only"):
                     payload["short_only"] = True
                 else:
                     payload["until_heard"] = True
                 await tx.outbox.enqueue(
-                    channel=channel,
+                    channel=item.channel,
                     chat_id=item.chat_id,
                     user_id=item.user_id,
                     office_id=item.office_id,
@@ -323,10 +348,10 @@ class Sender:
                     now=now,
                     dedupe_key=f"again:{item.id}",
                 )
-                self.wake()
-                return
-        assert item is not None  # noqa: S101 - returned above otherwise
-        await self._fail(item, error.detail if error else "failed", retried=True)
+        if status.status == OUTSIDE_WINDOW:
+            self.wake()
+            return
+        await self._fail(item, status.error_detail or "failed", retried=True)
 
     async def _fail(
         self, item: OutboxItem, error: str, *, unmade: bool = False, retried: bool = False

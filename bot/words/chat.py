@@ -98,10 +98,21 @@ NOTHING_ASKED_FILE = (
     "Berkas diterima, tetapi saya sedang tidak meminta berkas. Bila langkah Anda memerlukan "
     "berkas, tekan dulu tombol Selesai pada pesan langkahnya."
 )
-NOTHING_ASKED_TEXT = (
-    "Saya sedang tidak menunggu pesan dari Anda. Gunakan tombol pada pesan langkah, atau "
-    "/tugas untuk melihat langkah Anda. /bantuan untuk daftar perintah."
-)
+
+
+def nothing_asked(*, typed: bool) -> str:
+    """A text the bot did not ask for; where commands are typed as words (WhatsApp), say so."""
+    if typed:
+        return (
+            "Saya sedang tidak menunggu pesan dari Anda. Gunakan tombol pada pesan langkah, "
+            "ketik tugas untuk melihat langkah Anda, atau menu untuk pilihan lainnya."
+        )
+    return (
+        "Saya sedang tidak menunggu pesan dari Anda. Gunakan tombol pada pesan langkah, atau "
+        "/tugas untuk melihat langkah Anda. /bantuan untuk daftar perintah."
+    )
+
+
 MENU_FOR_OTHERS = "Tombol ini untuk orang lain."
 NEXT_PAGE = "Berikutnya ›"
 MENU_EXPIRED = "Menu ini sudah kedaluwarsa; kirim lagi perintahnya."

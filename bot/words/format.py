@@ -59,7 +59,13 @@ HANDIN_WORD: Mapping[HandinKind, str] = MappingProxyType(
 NO_WAKTU = "— (SOP tidak menetapkan waktu)"
 # What a channel reports of a message it carried (WhatsApp's statuses).
 DELIVERY_LABEL: Mapping[str, str] = MappingProxyType(
-    {"sent": "terkirim", "delivered": "diterima", "read": "dibaca", "failed": "gagal terkirim"}
+    {
+        "sent": "terkirim",
+        "delivered": "diterima",
+        "read": "dibaca",
+        "failed": "gagal terkirim",
+        "window": "menunggu dibuka (di luar 24 jam)",
+    }
 )
 
 

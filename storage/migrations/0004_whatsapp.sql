@@ -1,9 +1,17 @@
 -- WhatsApp beside Telegram: what the bot must remember that Telegram never needed.
 
 -- A WhatsApp person is known by their number; webhooks also carry a business-scoped user id,
--- kept beside it. When they last wrote opens WhatsApp's 24-hour window for free messages.
+-- kept beside it.
 ALTER TABLE identities ADD COLUMN scoped_id TEXT;
-ALTER TABLE identities ADD COLUMN last_inbound_at TEXT;
+
+-- When a chat's person last wrote: it opens WhatsApp's 24-hour window for free messages (a
+-- stranger's chat too, so the bot can answer them).
+CREATE TABLE chat_windows (
+    channel         TEXT NOT NULL,
+    chat_id         TEXT NOT NULL,
+    last_inbound_at TEXT NOT NULL,
+    PRIMARY KEY (channel, chat_id)
+);
 
 -- Every inbound webhook body is kept before it is acknowledged, and handled from here: a crash
 -- right after the 200 loses nothing. An event (a message, a press, a status) is handled once: its
@@ -37,9 +45,17 @@ CREATE TABLE files (
     created_at TEXT NOT NULL
 );
 
--- What the channel says happened to a delivered message (sent, delivered, read, failed).
-ALTER TABLE outbox ADD COLUMN delivery_status TEXT;
-ALTER TABLE outbox ADD COLUMN status_at TEXT;
+-- What the channel says happened to a message it took (sent, delivered, read, failed), by the
+-- channel's reference: a status may arrive before the sender has recorded the reference.
+CREATE TABLE message_statuses (
+    channel      TEXT NOT NULL,
+    message_ref  TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    error_code   INTEGER,
+    error_detail TEXT,
+    PRIMARY KEY (channel, message_ref)
+);
 CREATE INDEX outbox_by_ref ON outbox (channel, message_ref) WHERE message_ref IS NOT NULL;
 -- A message waits for its person: WhatsApp's window closed and no template could carry it.
 CREATE INDEX outbox_waiting_for_chat ON outbox (channel, chat_id) WHERE state = 'waiting';

@@ -176,7 +176,7 @@ class StepFlow(Flow):
             case Done():
                 await self.r.forget(user)
                 if pressed:
-                    return Answer(step_words.recorded(outcome.label))
+                    return Answer(step_words.recorded(outcome.label), confirms=True)
                 await self.r.say_text(chat, step_words.recorded_thanks(outcome.label))
                 return None
             case NeedsNote():
