@@ -46,4 +46,7 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> Redact:
     # httpx logs every request URL at INFO, and the Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Libraries' routine lines (every webhook request, every update handled) are not the bot's.
+    for name in ("tornado.access", "pywa", "pywa_async", "fontTools"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     return redact

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fakes.demo import DEMO_TOKEN
+from fakes.demo import DEMO_TOKEN, WA_SECRET, WA_TOKEN
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,8 +36,16 @@ def test_the_demo_plays_sop_d_with_a_tidak_setuju_and_keeps_the_token_out_of_its
         "[berkas arsip-proses-1.pdf]",
         "📢 Konten media sosial telah diunggah",
         "https://www.instagram.com/p/jdihkpukapuas-hari-pahlawan/",
+        # People on both channels, each seeing their own channel's shapes.
+        "[Telegram]",
+        "[WhatsApp]",
+        "daftar [Dokumen]:",
+        "[Bagikan ke grup] → https://wa.me/?text=",
     ):
         assert expected in out, expected
+    for whatsapp_secret in (WA_TOKEN, WA_SECRET):
+        assert whatsapp_secret not in out
+        assert whatsapp_secret not in done.stderr
     secret = DEMO_TOKEN.split(":")[1]
     assert "DEBUG" in done.stderr  # the logs were written...
     assert secret not in out

@@ -502,7 +502,7 @@ class Workflow:
         linked = [c for c in self.group_channels if ctx.office.group(c) is not None]
         for channel in self.group_channels:
             await notify.to_group(tx, ctx.office, channel, message, now)
-        told = await self._announce_in_person(tx, ctx, message, now)
+        told = await self._announce_in_person(tx, ctx, message, user, now)
         await notify.to_user(tx, user, texts.share_announcement(message, effect.step), now)
         await ctx.record(
             tx,
@@ -517,14 +517,17 @@ class Workflow:
             await notify.to_admins(tx, no_group_for_announcement(ctx.office, ctx.process), now)
 
     async def _announce_in_person(
-        self, tx: Tx, ctx: Context, message: OutMessage, now: datetime
+        self, tx: Tx, ctx: Context, message: OutMessage, uploader: User, now: datetime
     ) -> list[int]:
         """The office's people reached on a channel without office groups (WhatsApp, whose
         groups the bot cannot post into) hear the announcement one to one: those holding the
-        roles the office names (``announce_roles``), by default everyone."""
+        roles the office names (``announce_roles``), by default everyone; the uploader gets the
+        button to share it instead."""
         roles = settings_of(ctx.office).announce_roles
         told = []
         for person, holdings in await tx.offices.people(ctx.office.id):
+            if person.id == uploader.id:
+                continue
             address = notify.address_of(person)
             if address is None or address.channel in self.group_channels:
                 continue
