@@ -209,6 +209,18 @@ class Harness:
             p["roles"][0]: await self.person(p["telegram_id"], p["name"]) for p in data["people"]
         }
 
+    async def office_people_on_telegram(
+        self, code: str, *, skip: Iterable[str] = ()
+    ) -> dict[str, FakeUser]:
+        """The office's Telegram people (those in ``skip`` are on WhatsApp), each having
+        opened the bot."""
+        data = office_data(code, whatsapp=skip)
+        return {
+            p["roles"][0]: await self.person(p["telegram_id"], p["name"])
+            for p in data["people"]
+            if "telegram_id" in p
+        }
+
     async def wa_person(self, number: str, name: str, *, write: bool = True) -> FakeWaUser:
         """A person on WhatsApp; ``write``: they have written to the bot, so their 24-hour window
         is open (a stranger's first message is answered, and marks nothing else)."""

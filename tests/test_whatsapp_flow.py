@@ -20,6 +20,7 @@ from tests.harness import (
     is_step,
     offers,
     office_data,
+    start_process,
     wa_choose,
     wa_is_step,
     wa_number,
@@ -480,3 +481,104 @@ async def test_whatsapp_rate_limits_wait_and_keep_the_order(hw: Harness) -> None
     assert "proses berjalan" in texts[1]
     assert "tugas —" in texts[2]
     assert hw.wa.rate_limited > 0
+
+
+async def test_admin_commands_reports_and_the_archive_work_from_whatsapp(hw: Harness) -> None:
+    hw.settings_overrides = {"admin_whatsapp_numbers": "6281200000001"}
+    await hw.restart()
+    await hw.import_office("kapuas", whatsapp=KAPUAS)
+    admin = await hw.wa_person("6281200000001", "Admin WA")
+    # /undang, typed: the office's roles come as a list; the invitation carries both links.
+    mark = admin.mark()
+    await admin.send("undang")
+    roles = await admin.wait_for(offers("Staf Subbagian"), since=mark)
+    mark = admin.mark()
+    await wa_choose(admin, roles, "Staf Subbagian")
+    invite = await admin.wait_for(lambda m: "wa.me/" in m.text, since=mark)
+    assert "t.me/" in invite.text
+    # /laporan by the Sekretaris: the periods, the summary with its downloads, the chart.
+    people = await hw.mixed_people("kapuas", KAPUAS)
+    hilda = people["sekretaris"]
+    assert isinstance(hilda, FakeWaUser)
+    await wa_play(hw, {r: p for r, p in people.items() if isinstance(p, FakeWaUser)}, D, "Lapor")
+    mark = hilda.mark()
+    await hilda.send("laporan")
+    periods = await hilda.wait_for(offers("Bulan ini"), since=mark)
+    mark = hilda.mark()
+    await wa_choose(hilda, periods, "Bulan ini")
+    summary = await hilda.wait_for(offers("Unduh XLSX"), since=mark)
+    chart = await hilda.wait_for(lambda m: m.image is not None, since=mark)
+    assert chart.image is not None
+    assert chart.image.content.startswith(b"\x89PNG")
+    mark = hilda.mark()
+    await wa_choose(hilda, summary, "Unduh XLSX")
+    xlsx = await hilda.wait_for(lambda m: m.document is not None, since=mark)
+    assert xlsx.document is not None
+    assert xlsx.document.filename is not None
+    assert xlsx.document.filename.endswith(".xlsx")
+    # /riwayat 1: the timeline, the flowchart, and the archive from its button.
+    mark = hilda.mark()
+    await hilda.send("riwayat 1")
+    await hilda.wait_for(lambda m: "Status: selesai" in m.text, since=mark)
+    archive_button = await hilda.wait_for(offers("Arsip (PDF)"), since=mark)
+    mark = hilda.mark()
+    await wa_choose(hilda, archive_button, "Arsip (PDF)")
+    archive = await hilda.wait_for(lambda m: m.document is not None, since=mark)
+    assert archive.document is not None
+    assert archive.document.content.startswith(b"%PDF-")
+    _no_refused_sends(hw)
+
+
+async def test_a_message_whatsapp_cannot_deliver_is_told_to_the_admins(hw: Harness) -> None:
+    """A number without WhatsApp: the step goes as its template, WhatsApp fails it (131026), and
+    the admins hear of it with WhatsApp's reason; nothing is dropped silently."""
+    hw.approve_templates()
+    await hw.import_office("kapuas", whatsapp=["staf_subbagian"])
+    people = await hw.office_people_on_telegram("kapuas", skip=["staf_subbagian"])
+    admin = await hw.person(ADMIN_ID, "Admin Kantor")
+    budi = people["kasubbag_hukum_sdm"]
+    mark = admin.mark()
+    await start_process(hw, budi, hw.catalog.definitions[D], "Nomor tanpa WhatsApp")
+    await budi.press(await budi.wait_for(is_step(1, 6)), "Selesai")
+    told = await wait_text(admin, "Pesan tidak terkirim", mark)
+    assert "Staf Ani" in told.text
+    assert "131026" in told.text
+
+
+async def test_a_list_longer_than_whatsapp_allows_pages_through_berikutnya(hw: Harness) -> None:
+    await hw.import_office("kapuas", whatsapp=KAPUAS)
+    budi = await hw.wa_person(wa_number(1202), "Kasubbag Budi")
+    assert hw.bot is not None
+    assert hw.bot.workflow is not None
+    assert hw.bot.db is not None
+    async with hw.bot.db.read() as tx:
+        office = await tx.offices.by_code("kpu-kapuas")
+        user = await tx.offices.user_by_identity("whatsapp", budi.wa_id)
+    assert office is not None
+    assert user is not None
+    for n in range(1, 13):
+        await hw.bot.workflow.start(user.id, office.id, D, f"Konten ke-{n}")
+    mark = budi.mark()
+    await budi.send("tugas")
+    first = await budi.wait_for(lambda m: bool(m.rows), since=mark)
+    assert len(first.rows) == 10
+    assert first.rows[-1].title == "Berikutnya ›"
+    assert "Konten ke-1" in (first.rows[0].description or first.rows[0].title)
+    mark = budi.mark()
+    await budi.choose(first, "Berikutnya ›")
+    second = await budi.wait_for(lambda m: bool(m.rows), since=mark)
+    assert [r.description or r.title for r in second.rows] == [
+        "Buka #10 langkah 1: Konten ke-10",
+        "Buka #11 langkah 1: Konten ke-11",
+        "Buka #12 langkah 1: Konten ke-12",
+    ]
+    mark = budi.mark()
+    await wa_choose(budi, second, "Buka #12 langkah 1: Konten ke-12")
+    await budi.wait_for(
+        lambda m: "Konten ke-12" in m.text and "Langkah 1 dari 6" in m.text, since=mark
+    )
+    # On WhatsApp the office group is Telegram's: /grup says so, and the help leaves it out.
+    mark = budi.mark()
+    await budi.send("grup")
+    told = await budi.wait_for(since=mark)
+    assert "lewat Telegram" in told.text

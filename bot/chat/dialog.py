@@ -154,7 +154,9 @@ class Dialog:
         elif spec is None:
             await self.r.say_text(ev.chat, words.unknown_command(ev.name))
         elif spec.where is Where.GROUP:
-            await self.r.say_text(ev.chat, words.group_command_in_private(spec.name))
+            limits = self.r.limits(ev.chat)
+            text = words.group_command_in_private(spec.name) if limits.groups else words.NO_GROUPS
+            await self.r.say_text(ev.chat, text)
         else:
             await self.commands[spec.name](ev, user)
 

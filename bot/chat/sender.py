@@ -299,6 +299,7 @@ class Sender:
             await notify.to_admins(
                 tx, short_form_missing(exc.name), now, dedupe=f"shortform:{exc.name}:{day}"
             )
+        self.wake()
 
     async def reported(
         self, channel: str, message_ref: str, status: str, error: ChannelError | None = None
@@ -371,3 +372,4 @@ class Sender:
             await notify.to_admins(
                 tx, message, now, dedupe=f"undeliverable:{item.user_id}:{day}", skip=item.user_id
             )
+        self.wake()

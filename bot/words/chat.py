@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bot.chat.commands import CommandSpec, Who
+from bot.chat.commands import CommandSpec, Where, Who
 from bot.chat.messages import Button, OutMessage, Rich
 from bot.office.calendar import WorkCalendar
 from bot.words.admin import CHANNEL_ID_NAME
@@ -26,16 +26,19 @@ HELP_TAIL = (
 )
 
 
-def help_text(commands: Iterable[CommandSpec], *, admin: bool, slash: bool = True) -> str:
+def help_text(
+    commands: Iterable[CommandSpec], *, admin: bool, slash: bool = True, groups: bool = True
+) -> str:
     """``/bantuan``: the commands a person may use, an admin's own in a section of theirs. On a
-    channel without a command menu they are typed as words ("tugas"), so shown without the "/"."""
+    channel without a command menu they are typed as words ("tugas"), so shown without the "/";
+    on one without office groups, the group's commands are left out."""
     lead = "/" if slash else ""
 
     def line(c: CommandSpec) -> str:
         usage = f" {c.usage}" if c.usage else ""
         return f"{lead}{c.name}{usage} — {c.help}"
 
-    listed = list(commands)
+    listed = [c for c in commands if groups or c.where is not Where.GROUP]
     head = "Perintah:" if slash else "Ketik salah satu perintah ini (atau buka Menu):"
     text = head + "\n" + "\n".join(line(c) for c in listed if c.who is Who.MEMBER)
     text += "\n\n" + HELP_TAIL
@@ -46,6 +49,12 @@ def help_text(commands: Iterable[CommandSpec], *, admin: bool, slash: bool = Tru
 
 def unknown_command(name: str) -> str:
     return f"Perintah /{name} tidak dikenal. Kirim /bantuan untuk daftar perintah."
+
+
+NO_GROUPS = (
+    "Grup kantor dihubungkan lewat Telegram. Di WhatsApp, pengumuman dikirim langsung kepada "
+    "orang kantor, dan pengunggahnya mendapat tombol untuk membagikannya ke grup WhatsApp kantor."
+)
 
 
 def group_command_in_private(name: str) -> str:

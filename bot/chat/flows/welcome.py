@@ -72,8 +72,10 @@ class WelcomeFlow(Flow):
             await self._main_menu(chat, user)
 
     async def help(self, ev: Command, user: User) -> None:
-        slash = self.r.limits(ev.chat).command_menu
-        await self.r.say_text(ev.chat, words.help_text(COMMANDS, admin=user.is_admin, slash=slash))
+        limits = self.r.limits(ev.chat)
+        slash = limits.command_menu
+        text = words.help_text(COMMANDS, admin=user.is_admin, slash=slash, groups=limits.groups)
+        await self.r.say_text(ev.chat, text)
         if not slash:
             await self._main_menu(ev.chat, user)
 
