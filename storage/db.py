@@ -8,6 +8,7 @@ SQLite's write lock. ``Database.read()`` gives a consistent snapshot for queries
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import re
 import sqlite3
@@ -143,11 +144,11 @@ class Database:
         mark = self._enter()
         try:
             async with self._lock:
-                await self._conn.execute("BEGIN IMMEDIATE")
+                await self._begin("BEGIN IMMEDIATE")
                 try:
                     yield Tx(self._conn)
                 except BaseException:
-                    await self._conn.execute("ROLLBACK")
+                    await asyncio.shield(self._conn.execute("ROLLBACK"))
                     raise
                 await self._conn.execute("COMMIT")
         finally:
@@ -159,13 +160,27 @@ class Database:
         mark = self._enter()
         try:
             async with self._lock:
-                await self._conn.execute("BEGIN")
+                await self._begin("BEGIN")
                 try:
                     yield Tx(self._conn)
                 finally:
-                    await self._conn.execute("ROLLBACK")
+                    await asyncio.shield(self._conn.execute("ROLLBACK"))
         finally:
             _inside.reset(mark)
+
+    async def _begin(self, statement: str) -> None:
+        """Begin a transaction. A task cancelled while BEGIN waits for the connection's thread
+        leaves the BEGIN to run there anyway: it is ended at once, or the next transaction on
+        the connection would find one already open."""
+        try:
+            await self._conn.execute(statement)
+        except BaseException:
+            await asyncio.shield(self._end_quietly())
+            raise
+
+    async def _end_quietly(self) -> None:
+        with contextlib.suppress(sqlite3.OperationalError):  # no transaction was begun
+            await self._conn.execute("ROLLBACK")
 
 
 def _statements(sql: str) -> list[str]:

@@ -568,3 +568,23 @@ async def test_a_database_of_the_telegram_only_schema_moves_to_channels(tmp_path
             assert await tx.outbox.release_waiting(2, "telegram", "-100300", T0) == 1
     finally:
         await db.close()
+
+
+async def test_a_transaction_cancelled_as_it_begins_leaves_none_open(db: Database) -> None:
+    """A task stopped while its BEGIN waits for the connection's thread (a frontend's worker at
+    shutdown) must not leave the transaction open for the next one."""
+
+    async def begin() -> None:
+        async with db.transaction():
+            await asyncio.sleep(1)
+
+    for _ in range(20):
+        task = asyncio.create_task(begin())
+        await asyncio.sleep(0)  # the task is now waiting for its BEGIN
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with db.transaction() as tx:
+            await tx.offices.all()
+        async with db.read() as tx:
+            await tx.offices.all()

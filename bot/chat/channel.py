@@ -101,3 +101,7 @@ class Channel(Protocol):
     async def edit(self, chat_id: str, message_ref: str, message: OutMessage) -> None:
         """Replace a delivered message's text and buttons (no change is not an error)."""
         ...
+
+    async def fetch(self, ref: str) -> bytes:
+        """The bytes of a file the channel holds (one a person sent)."""
+        ...

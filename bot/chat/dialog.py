@@ -69,12 +69,13 @@ class Dialog:
         instances, access = workflow.instances, admin.access
         self.welcome = WelcomeFlow(replies, admin, instances)
         self.steps = StepFlow(replies, workflow, instances, access)
+        self.admin_flow = AdminFlow(replies, admin, invite_links)
         self.flows = {
             "welcome": self.welcome,
             "steps": self.steps,
             "start": StartFlow(replies, workflow, instances),
             "processes": ProcessFlow(replies, workflow, instances, access),
-            "admin": AdminFlow(replies, admin, invite_links),
+            "admin": self.admin_flow,
             "reports": ReportFlow(replies, instances, access),
         }
         self.admin = admin
@@ -116,7 +117,7 @@ class Dialog:
                 case FileIn():
                     await self._typed(event.person, event.chat, event.caption or "", event.file)
                 case AddedToGroup():
-                    await self.flows["admin"].added_to_group(event)  # type: ignore[attr-defined]
+                    await self.admin_flow.added_to_group(event)
         except NotAllowed as refusal:
             if isinstance(event, Press):
                 return await self._answered(event, refused(refusal.text))

@@ -261,7 +261,7 @@ class Sender:
                 message.attachment = replace(a, data=stored.data, mime_type=mime)
         elif a.ref is not None and a.data is None and channel != "telegram":
             source = self.channels.get("telegram")
-            if source is None or not hasattr(source, "fetch"):
+            if source is None:
                 raise PermanentFailure("an older file is held by Telegram, which is not running")
             data = await source.fetch(a.ref)
             message.attachment = replace(a, ref=None, data=data)
@@ -275,7 +275,7 @@ class Sender:
         async with self.db.transaction() as tx:
             await tx.outbox.wait_for_person(item.id, reason)
             if item.user_id is None or item.payload.get("short_form"):
-                return  # a short form that could not go is not nudged again
+                return  # only a message with no short form of its own needs the nudge
             token = await tx.conversation.menu_token("menu", item.user_id, {"a": "kabar"}, now)
             day = int(now.timestamp() // 86400)
             await tx.outbox.enqueue(
