@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fakes.common import Mark
+
 if TYPE_CHECKING:
     from fakes.telegram.server import BotState, ChatState, FakeBotApi, Person
 
@@ -71,13 +73,6 @@ class MessageVersion:
     text: str
     html: str
     buttons: tuple[tuple[Button, ...], ...]
-
-
-@dataclass(frozen=True, order=True)
-class Mark:
-    """A point in the fake's history; `wait_for(since=mark)` only looks at what came after it."""
-
-    seq: int
 
 
 @dataclass(eq=False)

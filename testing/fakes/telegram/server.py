@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html as html_lib
-import ipaddress
 import json
 import logging
 import math
@@ -29,18 +28,28 @@ import random
 import re
 import struct
 import time
-from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Final, TypeVar
+from typing import Any, ClassVar, Final
 from urllib.parse import urlsplit
 
-import aiohttp
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
+from fakes.common import (
+    FaultsBase,
+    History,
+    LocalServer,
+    Mark,
+    Signal,
+    Timeline,
+    WebhookClient,
+    abort_connection,
+    deliver_in_order,
+    is_loopback,
+    window_wait,
+)
 from fakes.telegram.client import (
     CallbackAnswer,
     FakeDocument,
@@ -48,7 +57,6 @@ from fakes.telegram.client import (
     FakeMessage,
     FakePhoto,
     FakeUser,
-    Mark,
     Predicate,
 )
 
@@ -68,7 +76,6 @@ __all__ = [
 _LOG = logging.getLogger(__name__)
 
 JSONDict = dict[str, Any]
-T = TypeVar("T")
 
 MAX_TEXT_LENGTH: Final = 4096
 MAX_CAPTION_LENGTH: Final = 1024
@@ -185,7 +192,7 @@ FAULT_KINDS: Final = frozenset({"429", "5xx", "drop", "slow", "drop_after"})
 
 
 @dataclass
-class Faults:
+class Faults(FaultsBase):
     """Random failures on a `share` of calls, drawn from a generator seeded by the fake's seed.
 
     Kinds: "429" (Too Many Requests, retry_after 1), "5xx" (500 or 502 JSON error), "drop" (the
@@ -196,17 +203,13 @@ class Faults:
     faults to those method names (any case); by default every method except getUpdates.
     """
 
-    share: float = 0.2
+    KINDS: ClassVar[frozenset[str]] = FAULT_KINDS
+
     kinds: tuple[str, ...] = ("429", "5xx", "drop", "slow")
-    slow_seconds: float = 0.5
     methods: Iterable[str] | None = None
 
     def __post_init__(self) -> None:
-        unknown = set(self.kinds) - FAULT_KINDS
-        if unknown or not self.kinds:
-            raise ValueError(f"unknown or no fault kinds: {sorted(unknown)}")
-        if not 0.0 <= self.share <= 1.0:
-            raise ValueError("share must be between 0 and 1")
+        super().__post_init__()
         if self.methods is not None:
             self.methods = frozenset(m.lower() for m in self.methods)
 
@@ -234,41 +237,6 @@ class ApiCall:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
-
-
-# --------------------------------------------------------------------------------------------
-# A condition that can be notified from synchronous code
-# --------------------------------------------------------------------------------------------
-
-
-class _Signal:
-    """Like asyncio.Condition.notify_all, but callable without holding a lock, so state changes
-    made from synchronous code (a user blocking the bot) wake every waiter."""
-
-    def __init__(self) -> None:
-        self._waiters: set[asyncio.Future[None]] = set()
-
-    def notify(self) -> None:
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters.clear()
-
-    async def wait_until(self, check: Callable[[], T | None], within: float | None) -> T:
-        """Return check()'s first non-None value, re-checking on every notify; TimeoutError after
-        `within` seconds (None: no limit)."""
-        loop = asyncio.get_running_loop()
-        async with asyncio.timeout(within):
-            while True:
-                value = check()
-                if value is not None:
-                    return value
-                waiter: asyncio.Future[None] = loop.create_future()
-                self._waiters.add(waiter)
-                try:
-                    await waiter
-                finally:
-                    self._waiters.discard(waiter)
 
 
 # --------------------------------------------------------------------------------------------
@@ -939,8 +907,10 @@ class _CallbackQuery:
     answered: bool = False
 
 
-class ChatState:
-    """One chat as one bot sees it: its messages and whether the bot may write there."""
+class ChatState(History[FakeMessage]):
+    """One chat as one bot sees it: its messages and whether the bot may write there.
+
+    Its `events` are (seq, "sent" | "edited" | "deleted", message), for wait_for(since=...)."""
 
     def __init__(
         self,
@@ -951,6 +921,7 @@ class ChatState:
         title: str | None = None,
         chat_instance: str = "",
     ) -> None:
+        super().__init__()
         self.chat_id = chat_id
         self.kind = kind  # "private", "group" or "supergroup"
         self.person = person
@@ -959,9 +930,6 @@ class ChatState:
         self.messages: list[FakeMessage] = []
         self.by_id: dict[int, FakeMessage] = {}
         self.next_message_id = 1
-        # (seq, "sent" | "edited" | "deleted", message), in seq order; for wait_for(since=...).
-        self.events: list[tuple[int, str, FakeMessage]] = []
-        self.signal = _Signal()
         self.started = False
         self.blocked = False
         self.bot_member = False
@@ -997,7 +965,7 @@ class BotState:
         self.chats: dict[int, ChatState] = {}
         self.updates: deque[_Update] = deque()
         self.next_update_id = 100_000_001
-        self.update_signal = _Signal()
+        self.update_signal = Signal()
         self.allowed_updates: frozenset[str] = _DEFAULT_UPDATE_TYPES
         self.dropped_updates = 0
         self.poll_generation = 0
@@ -1194,17 +1162,6 @@ _SCOPE_TYPES: Final = frozenset(
 _WEBHOOK_PORTS: Final = frozenset({80, 88, 443, 8443})
 
 
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _id_from_token(token: str) -> int | None:
     head = token.split(":", 1)[0]
     return int(head) if head.isdigit() and len(head) < 19 else None
@@ -1236,15 +1193,6 @@ def _image_size(content: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _window_wait(window: deque[float], now: float, span: float, limit: int) -> float | None:
-    """Seconds until a sliding window of `span` seconds has room again, None if it has room."""
-    while window and window[0] <= now - span:
-        window.popleft()
-    if limit <= 0 or len(window) < limit:
-        return None
-    return window[len(window) - limit] + span - now
-
-
 _LIMITED_METHODS: Final = frozenset(
     {
         "sendmessage",
@@ -1257,7 +1205,7 @@ _LIMITED_METHODS: Final = frozenset(
 )
 
 
-class FakeBotApi:
+class FakeBotApi(LocalServer):
     """A fake Telegram Bot API server on 127.0.0.1 for one or more bot tokens.
 
     Each token is its own bot: the first is `bot_username`/`bot_id` (default: the number before
@@ -1293,6 +1241,7 @@ class FakeBotApi:
         group_privacy: bool = True,
         clock: Clock | None = None,
     ) -> None:
+        super().__init__()
         token_list = [tokens] if isinstance(tokens, str) else list(tokens)
         if not token_list or not all(token_list) or len(set(token_list)) != len(token_list):
             raise ValueError("FakeBotApi needs one or more distinct, non-empty tokens")
@@ -1320,40 +1269,32 @@ class FakeBotApi:
         self._files_by_path: dict[str, _StoredFile] = {}
         self._seen: dict[int, set[int]] = {state.id: set() for state in self._bots.values()}
         self.calls: list[ApiCall] = []
-        self._calls_signal = _Signal()
+        self._calls_signal = Signal()
         self.faults_injected: Counter[str] = Counter()
         self.rate_limited = 0
-        self._seq = 0
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
-        self._session: aiohttp.ClientSession | None = None
+        self._timeline = Timeline()
+        self._webhook_client = WebhookClient(
+            "the fake Bot API", "webhook updates", verify_tls=False
+        )
         self._closing = False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        if self._runner is not None:
-            raise RuntimeError("FakeBotApi is already running")
+    def _build_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
         app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._handle_file)
-        # No access log: request paths carry the bot token.
-        runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=2.0
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
+        return app
+
+    async def _started(self) -> None:
         self._closing = False
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        await self._webhook_client.start()
         for state in self._bots.values():
             state.webhook_task = asyncio.create_task(
                 self._webhook_loop(state), name=f"fakeapi-webhook-{state.username}"
             )
 
-    async def stop(self) -> None:
+    async def _stopping(self) -> None:
         self._closing = True
         for state in self._bots.values():
             state.update_signal.notify()  # long polls answer at once
@@ -1365,39 +1306,16 @@ class FakeBotApi:
             for query in state.callbacks.values():
                 if not query.answer.done():
                     query.answer.cancel()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def __aenter__(self) -> FakeBotApi:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeBotApi is not running; call start() first")
-        return self._port
+        await self._webhook_client.close()
 
     @property
     def base_url(self) -> str:
         """For ApplicationBuilder().base_url(): PTB appends the token and the method."""
-        return f"http://127.0.0.1:{self.port}/bot"
+        return self._url("/bot")
 
     @property
     def base_file_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/file/bot"
+        return self._url("/file/bot")
 
     @property
     def bot_username(self) -> str:
@@ -1551,7 +1469,7 @@ class FakeBotApi:
             ) from None
 
     def mark(self) -> Mark:
-        return Mark(self._seq)
+        return self._timeline.mark()
 
     async def wait_for_bot_message(
         self,
@@ -1562,21 +1480,16 @@ class FakeBotApi:
         within: float,
         edits: bool,
     ) -> FakeMessage:
-        start = since.seq if since is not None else 0
 
-        def find() -> FakeMessage | None:
-            first = bisect_right(chat.events, start, key=lambda event: event[0])
-            for _, kind, message in chat.events[first:]:
-                if not message.from_bot or message.deleted:
-                    continue
-                if (kind == "sent" or (edits and kind == "edited")) and (
-                    predicate is None or predicate(message)
-                ):
-                    return message
-            return None
+        def match(kind: str, message: FakeMessage) -> bool:
+            if not message.from_bot or message.deleted:
+                return False
+            return (kind == "sent" or (edits and kind == "edited")) and (
+                predicate is None or predicate(message)
+            )
 
         try:
-            return await chat.signal.wait_until(find, within)
+            return await chat.first_event(match, since=since, within=within)
         except TimeoutError:
             recent = [m.text for m in chat.messages if m.from_bot and not m.deleted][-3:]
             raise TimeoutError(
@@ -1857,9 +1770,7 @@ class FakeBotApi:
         return str(self._id_rng.getrandbits(62) - (1 << 61))
 
     def _event(self, chat: ChatState, kind: str, message: FakeMessage) -> None:
-        self._seq += 1
-        chat.events.append((self._seq, kind, message))
-        chat.signal.notify()
+        chat.add_event(self._timeline.tick(), kind, message)
 
     def _add_message(
         self,
@@ -2101,9 +2012,7 @@ class FakeBotApi:
         call.description = "connection dropped by fault injection"
         call.done = True
         self._calls_signal.notify()
-        if request.transport is not None:
-            request.transport.abort()
-        return web.Response(status=500)  # never reaches the client
+        return abort_connection(request)
 
     async def _read_params(self, request: web.Request) -> _Params:
         values: dict[str, Any] = dict(request.query)
@@ -2143,12 +2052,7 @@ class FakeBotApi:
     # -- limits and faults -------------------------------------------------------------------
 
     def _draw_fault(self, method: str) -> str | None:
-        faults = self.faults
-        if faults is None or not faults.applies_to(method):
-            return None
-        if self._fault_rng.random() >= faults.share:
-            return None
-        return self._fault_rng.choice(faults.kinds)
+        return None if self.faults is None else self.faults.draw(self._fault_rng, method)
 
     @staticmethod
     def _limit_chat(params: _Params) -> int | None:
@@ -2162,14 +2066,16 @@ class FakeBotApi:
         if limits is None or not limits.enforce:
             return
         now = time.monotonic()
-        waits = [_window_wait(bot.sent_window, now, 1.0, limits.per_bot_per_second)]
+        windows = [(bot.sent_window, 1.0, limits.per_bot_per_second)]
         chat_id = self._limit_chat(params)
         if chat_id is not None:
             window = bot.chat_windows.setdefault(chat_id, deque())
-            waits.append(_window_wait(window, now, 1.0, limits.per_chat_per_second))
+            windows.append((window, 1.0, limits.per_chat_per_second))
             if chat_id < 0:
                 window = bot.group_windows.setdefault(chat_id, deque())
-                waits.append(_window_wait(window, now, 60.0, limits.per_group_per_minute))
+                windows.append((window, 60.0, limits.per_group_per_minute))
+        # A limit of 0 or less is no limit.
+        waits = [window_wait(w, now, span, limit) for w, span, limit in windows if limit > 0]
         wait = max((w for w in waits if w is not None), default=None)
         if wait is not None:
             self.rate_limited += 1
@@ -2190,45 +2096,40 @@ class FakeBotApi:
     # -- webhook delivery --------------------------------------------------------------------
 
     async def _webhook_loop(self, bot: BotState) -> None:
-        delay = 0.05
+        """Deliver the bot's updates to its webhook, whenever it has one, until the fake stops."""
 
         def next_update() -> _Update | None:
             if bot.webhook_url and bot.updates:
                 return bot.updates[0]
             return None
 
-        while True:
-            update = await bot.update_signal.wait_until(next_update, None)
+        async def head() -> _Update:
+            return await bot.update_signal.wait_until(next_update, None)
+
+        async def attempt(update: _Update) -> bool:
             error = await self._post_update(bot, bot.webhook_url, update)
             if error is None:
                 bot.confirm(update.update_id + 1)
-                delay = 0.05
-            else:
-                bot.webhook_last_error_date = self._now()
-                bot.webhook_last_error_message = error
-                bot.update_signal.notify()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 1.0)
+                return True
+            bot.webhook_last_error_date = self._now()
+            bot.webhook_last_error_message = error
+            bot.update_signal.notify()
+            return False
+
+        await deliver_in_order(head, attempt)
 
     async def _post_update(self, bot: BotState, url: str, update: _Update) -> str | None:
         """POST one update to the webhook; None when it answered 2xx, else the error."""
-        if not _is_loopback(urlsplit(url).hostname):
-            return "the fake Bot API delivers webhook updates to loopback addresses only"
-        if self._session is None:
-            return "the fake Bot API is not running"
         headers = {"Content-Type": "application/json"}
         if bot.webhook_secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = bot.webhook_secret
-        try:
-            async with self._session.post(
-                url, data=json.dumps(update.json()), headers=headers, ssl=False
-            ) as response:
-                await response.read()
-                if 200 <= response.status < 300:
-                    return None
-                return f"Wrong response from the webhook: {response.status} {response.reason}"
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            return f"Connection failed: {exc.__class__.__name__}"
+        body = json.dumps(update.json()).encode("utf-8")
+        answer = await self._webhook_client.request("POST", url, body=body, headers=headers)
+        if answer.ok:
+            return None
+        if answer.error is not None:
+            return answer.error
+        return f"Wrong response from the webhook: {answer.status} {answer.reason}"
 
     # -- Bot API methods ---------------------------------------------------------------------
 
@@ -2289,7 +2190,7 @@ class FakeBotApi:
             parts = urlsplit(url)
             if parts.scheme not in {"http", "https"} or not parts.hostname:
                 raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-            if not _is_loopback(parts.hostname):
+            if not is_loopback(parts.hostname):
                 # Loopback URLs are this fake's test webhooks; others follow Telegram's rules.
                 if parts.scheme != "https":
                     raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fakes.common import Mark
+
 if TYPE_CHECKING:
     from fakes.whatsapp.server import FakeWhatsAppApi, PersonState
 
@@ -27,13 +29,6 @@ __all__ = [
     "TemplateRef",
     "UrlButton",
 ]
-
-
-@dataclass(frozen=True, order=True)
-class Mark:
-    """A point in the fake's history; `wait_for(since=mark)` only looks at what came after it."""
-
-    seq: int
 
 
 @dataclass(frozen=True)

@@ -67,24 +67,31 @@ import random
 import re
 import string
 import time
-from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import TracebackType
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
+from fakes.common import (
+    FaultsBase,
+    History,
+    LocalServer,
+    Mark,
+    Signal,
+    Timeline,
+    abort_connection,
+    window_wait,
+)
 from fakes.whatsapp.client import (
     FakeWaMedia,
     FakeWaMessage,
     FakeWaUser,
     ListRow,
-    Mark,
     Predicate,
     TemplateRef,
     UrlButton,
@@ -103,7 +110,6 @@ from fakes.whatsapp.errors import (
 from fakes.whatsapp.templates import RenderedTemplate, StoredTemplate, TemplateStore
 from fakes.whatsapp.webhooks import (
     ACCOUNT_QUEUE,
-    Signal,
     WebhookAttempt,
     WebhookEvent,
     WebhookSender,
@@ -222,7 +228,7 @@ FAULT_KINDS: Final = frozenset({"5xx", "drop", "slow", "drop_after"})
 
 
 @dataclass
-class Faults:
+class Faults(FaultsBase):
     """Random failures on a `share` of API requests, drawn from a generator seeded by the
     fake's seed.
 
@@ -233,17 +239,13 @@ class Faults:
     kinds ("send_message", "upload_media", ...); by default every request.
     """
 
-    share: float = 0.2
+    KINDS: ClassVar[frozenset[str]] = FAULT_KINDS
+
     kinds: tuple[str, ...] = ("5xx", "drop", "slow")
-    slow_seconds: float = 0.5
     endpoints: Iterable[str] | None = None
 
     def __post_init__(self) -> None:
-        unknown = set(self.kinds) - FAULT_KINDS
-        if unknown or not self.kinds:
-            raise ValueError(f"unknown or no fault kinds: {sorted(unknown)}")
-        if not 0.0 <= self.share <= 1.0:
-            raise ValueError("share must be between 0 and 1")
+        super().__post_init__()
         if self.endpoints is not None:
             self.endpoints = frozenset(self.endpoints)
 
@@ -304,10 +306,14 @@ class StoredMedia:
         return not self.deleted and now < self.uploaded_at + MEDIA_TTL
 
 
-class PersonState:
-    """One WhatsApp user as the business number sees them."""
+class PersonState(History[FakeWaMessage]):
+    """One WhatsApp user as the business number sees them.
+
+    Its `events` are (seq, "received" | "delivered" | "failed", message), for
+    wait_for(since=...)."""
 
     def __init__(self, wa_id: str, name: str, user_id: str) -> None:
+        super().__init__()
         self.wa_id = wa_id
         self.name = name
         self.user_id = user_id
@@ -315,8 +321,6 @@ class PersonState:
         self.messages: list[FakeWaMessage] = []
         self.undelivered: list[FakeWaMessage] = []
         self.sent: list[FakeWaMessage] = []
-        self.events: list[tuple[int, str, FakeWaMessage]] = []
-        self.signal = Signal()
         self.pair_window: deque[float] = deque()
 
 
@@ -351,13 +355,6 @@ def _country(wa_id: str) -> str:
     return "XX"
 
 
-def _window_wait(window: deque[float], now: float, span: float, limit: int) -> bool:
-    """Whether a sliding window of `span` seconds is full (after dropping what left it)."""
-    while window and window[0] <= now - span:
-        window.popleft()
-    return len(window) >= limit
-
-
 def _length_check(value: Any, what: str, low: int, high: int) -> str:
     if not isinstance(value, str):
         raise missing_parameter(what)
@@ -372,7 +369,7 @@ def _length_check(value: Any, what: str, low: int, high: int) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-class FakeWhatsAppApi:
+class FakeWhatsAppApi(LocalServer):
     """A fake WhatsApp Business Cloud API on 127.0.0.1, for one phone number of one WABA."""
 
     def __init__(
@@ -389,6 +386,7 @@ class FakeWhatsAppApi:
         faults: Faults | None = None,
         seed: int = 0,
     ) -> None:
+        super().__init__()
         if not access_token or not app_secret:
             raise ValueError("FakeWhatsAppApi needs an access token and an app secret")
         self._phone_number_id = phone_number_id
@@ -417,59 +415,28 @@ class FakeWhatsAppApi:
         self._sent_window: deque[float] = deque()
         self.faults_injected: Counter[str] = Counter()
         self.rate_limited = 0
-        self._seq = 0
+        self._timeline = Timeline()
         self._message_counter = 0
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        if self._runner is not None:
-            raise RuntimeError("FakeWhatsAppApi is already running")
+    def _build_app(self) -> web.Application:
         app = web.Application(client_max_size=_MEDIA_MAX_BYTES["document"] + 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        # No access log: requests may carry the token in their query.
-        runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=2.0
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
+        return app
+
+    async def _started(self) -> None:
         await self._webhooks.start()
 
-    async def stop(self) -> None:
+    async def _stopping(self) -> None:
         await self._webhooks.stop()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeWhatsAppApi:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # -- identity ----------------------------------------------------------------------------
 
     @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeWhatsAppApi is not running; call start() first")
-        return self._port
-
-    @property
     def base_url(self) -> str:
         """Where `https://graph.facebook.com` is rewritten to, e.g. http://127.0.0.1:PORT."""
-        return f"http://127.0.0.1:{self.port}"
+        return self._url()
 
     @property
     def phone_number_id(self) -> str:
@@ -746,7 +713,7 @@ class FakeWhatsAppApi:
     # -- waiting for what people receive ------------------------------------------------------
 
     def mark(self) -> Mark:
-        return Mark(self._seq)
+        return self._timeline.mark()
 
     async def wait_for_delivery(
         self,
@@ -757,18 +724,13 @@ class FakeWhatsAppApi:
         within: float,
         failed: bool = False,
     ) -> FakeWaMessage:
-        start = since.seq if since is not None else 0
         wanted = "failed" if failed else "delivered"
 
-        def find() -> FakeWaMessage | None:
-            first = bisect_right(person.events, start, key=lambda event: event[0])
-            for _, kind, message in person.events[first:]:
-                if kind == wanted and (predicate is None or predicate(message)):
-                    return message
-            return None
+        def match(kind: str, message: FakeWaMessage) -> bool:
+            return kind == wanted and (predicate is None or predicate(message))
 
         try:
-            return await person.signal.wait_until(find, within)
+            return await person.first_event(match, since=since, within=within)
         except TimeoutError:
             recent = [m.text for m in person.messages][-3:]
             raise TimeoutError(
@@ -820,8 +782,7 @@ class FakeWhatsAppApi:
         person.last_inbound = now
         person.sent.append(record)
         self._inbound[message_id] = (person, record)
-        self._seq += 1
-        person.events.append((self._seq, "received", record))
+        person.add_event(self._timeline.tick(), "received", record)
         value: JSONDict = {
             "messaging_product": "whatsapp",
             "metadata": self._metadata(),
@@ -831,7 +792,6 @@ class FakeWhatsAppApi:
             "messages": [message],
         }
         self._webhooks.enqueue("message", person.wa_id, self._entry(value))
-        person.signal.notify()
         return record
 
     def person_sends_media(
@@ -1099,9 +1059,7 @@ class FakeWhatsAppApi:
         call.answer = {"note": "connection dropped by fault injection"}
         call.done = True
         self._calls_signal.notify()
-        if request.transport is not None:
-            request.transport.abort()
-        return web.Response(status=500)  # never reaches the client
+        return abort_connection(request)
 
     def _authorized(self, request: web.Request) -> bool:
         header = request.headers.get("Authorization", "")
@@ -1198,12 +1156,7 @@ class FakeWhatsAppApi:
         raise GraphError(400, 2500, "Unknown path components: /" + "/".join(parts[1:]))
 
     def _draw_fault(self, kind: str) -> str | None:
-        faults = self.faults
-        if faults is None or not faults.applies_to(kind):
-            return None
-        if self._fault_rng.random() >= faults.share:
-            return None
-        return self._fault_rng.choice(faults.kinds)
+        return None if self.faults is None else self.faults.draw(self._fault_rng, kind)
 
     # -- rate limits -------------------------------------------------------------------------
 
@@ -1217,8 +1170,9 @@ class FakeWhatsAppApi:
         if limits is None:
             return
         now = self._limit_now()
-        if limits.per_second is not None and _window_wait(
-            self._sent_window, now, 1.0, limits.per_second
+        if (
+            limits.per_second is not None
+            and window_wait(self._sent_window, now, 1.0, limits.per_second) is not None
         ):
             self.rate_limited += 1
             raise GraphError(
@@ -1230,7 +1184,8 @@ class FakeWhatsAppApi:
         if (
             person is not None
             and limits.pair_burst is not None
-            and _window_wait(person.pair_window, now, limits.pair_interval, limits.pair_burst)
+            and window_wait(person.pair_window, now, limits.pair_interval, limits.pair_burst)
+            is not None
         ):
             self.rate_limited += 1
             raise GraphError(
@@ -1319,24 +1274,22 @@ class FakeWhatsAppApi:
         if failure is None and person is not None and kind != "template":
             if not self.window_open(person):
                 failure = RE_ENGAGEMENT
-        self._seq += 1
+        seq = self._timeline.tick()
         if failure is not None:
             message.status = "failed"
             message.errors = [failure.json()]
             if person is not None:
                 person.undelivered.append(message)
-                person.events.append((self._seq, "failed", message))
-                person.signal.notify()
+                person.add_event(seq, "failed", message)
             else:
                 self.unreachable.append(message)
             self._queue_status(message, person, "failed", error=failure)
         elif person is not None:
             message.status = "delivered"
             person.messages.append(message)
-            person.events.append((self._seq, "delivered", message))
+            person.add_event(seq, "delivered", message)
             self._queue_status(message, person, "sent")
             self._queue_status(message, person, "delivered")
-            person.signal.notify()
         contact: JSONDict = {"input": given}
         if by_user_id:
             contact["user_id"] = person.user_id if person is not None else given

@@ -13,16 +13,14 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
-import ipaddress
 import json
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
-from urllib.parse import urlsplit
+from typing import Any, Final
 
-import aiohttp
+from fakes.common import HttpAnswer, Signal, WebhookClient, deliver_in_order
 
 __all__ = [
     "ACCOUNT_QUEUE",
@@ -34,11 +32,8 @@ __all__ = [
 ]
 
 JSONDict = dict[str, Any]
-T = TypeVar("T")
 
 ACCOUNT_QUEUE: Final = "_account"
-FIRST_RETRY_DELAY: Final = 0.05
-MAX_RETRY_DELAY: Final = 1.0
 
 
 def encode_body(payload: JSONDict) -> bytes:
@@ -56,46 +51,6 @@ def sign(app_secret: str, body: bytes) -> str:
 
 def _sign_sha1(app_secret: str, body: bytes) -> str:
     return "sha1=" + hmac.new(app_secret.encode("utf-8"), body, "sha1").hexdigest()
-
-
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-class Signal:
-    """Wakes every waiter when state changes; waiters re-check a condition."""
-
-    def __init__(self) -> None:
-        self._waiters: set[asyncio.Future[None]] = set()
-
-    def notify(self) -> None:
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters.clear()
-
-    async def wait_until(self, check: Callable[[], T | None], within: float | None) -> T:
-        """check()'s first non-None value, re-checked on every notify; TimeoutError after
-        `within` seconds (None: no limit)."""
-        loop = asyncio.get_running_loop()
-        async with asyncio.timeout(within):
-            while True:
-                value = check()
-                if value is not None:
-                    return value
-                waiter: asyncio.Future[None] = loop.create_future()
-                self._waiters.add(waiter)
-                try:
-                    await waiter
-                finally:
-                    self._waiters.discard(waiter)
 
 
 @dataclass(eq=False)
@@ -171,12 +126,12 @@ class WebhookSender:
         self.signal = Signal()
         self._queues: dict[str, deque[WebhookEvent]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._session: aiohttp.ClientSession | None = None
+        self._client = WebhookClient("the fake WhatsApp API", "webhooks", verify_tls=True)
         self._closing = False
 
     async def start(self) -> None:
         self._closing = False
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        await self._client.start()
 
     async def stop(self) -> None:
         self._closing = True
@@ -187,9 +142,7 @@ class WebhookSender:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._client.close()
         self.signal.notify()
 
     # -- the handshake ---------------------------------------------------------------------
@@ -197,29 +150,20 @@ class WebhookSender:
     async def verify(self, url: str, verify_token: str) -> bool:
         """Meta's verification request; on success `url` receives every event from now on."""
         challenge = self._challenge()
-        ok = False
-        status: int | None = None
-        error: str | None = None
-        if not _is_loopback(urlsplit(url).hostname):
-            error = "the fake WhatsApp API delivers webhooks to loopback addresses only"
-        elif self._session is None:
-            error = "the fake WhatsApp API is not running"
-        else:
-            params = {
-                "hub.mode": "subscribe",
-                "hub.verify_token": verify_token,
-                "hub.challenge": challenge,
-            }
-            try:
-                async with self._session.get(url, params=params) as response:
-                    text = await response.text()
-                    status = response.status
-                    ok = status == 200 and text == challenge
-                    if not ok:
-                        error = f"the callback answered {status} {text[:80]!r}, not the challenge"
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                error = f"Connection failed: {exc.__class__.__name__}"
-        self.log.append(WebhookAttempt(0, 1, url, status, error, time.monotonic(), method="GET"))
+        params = {
+            "hub.mode": "subscribe",
+            "hub.verify_token": verify_token,
+            "hub.challenge": challenge,
+        }
+        answer = await self._client.request("GET", url, params=params)
+        text = answer.body.decode("utf-8", errors="replace")
+        ok = answer.status == 200 and text == challenge
+        error = answer.error
+        if not ok and error is None:
+            error = f"the callback answered {answer.status} {text[:80]!r}, not the challenge"
+        self.log.append(
+            WebhookAttempt(0, 1, url, answer.status, error, time.monotonic(), method="GET")
+        )
         if ok:
             self.url = url
             self.verify_token = verify_token
@@ -290,36 +234,30 @@ class WebhookSender:
 
     async def _deliver_queue(self, queue: str) -> None:
         events = self._queues[queue]
-        delay = FIRST_RETRY_DELAY
-        while True:
-            if not events or self.url is None:
-                self._tasks.pop(queue, None)
-                self.signal.notify()
-                return
-            event = events[0]
-            status, error = await self._post(self.url, event.body, event.signature)
+
+        async def head() -> tuple[WebhookEvent, str] | None:
+            return (events[0], self.url) if events and self.url is not None else None
+
+        async def attempt(item: tuple[WebhookEvent, str]) -> bool:
+            event, url = item
+            answer = await self._post(url, event.body, event.signature)
             event.attempts += 1
-            attempt = WebhookAttempt(
-                event.id, event.attempts, self.url, status, error, time.monotonic()
+            self.log.append(
+                WebhookAttempt(
+                    event.id, event.attempts, url, answer.status, answer.error, time.monotonic()
+                )
             )
-            self.log.append(attempt)
-            if attempt.ok:
+            if answer.ok:
                 event.delivered = True
                 events.popleft()
-                delay = FIRST_RETRY_DELAY
-                self.signal.notify()
-                continue
             self.signal.notify()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, MAX_RETRY_DELAY)
+            return answer.ok
 
-    async def _post(
-        self, url: str, body: bytes, signature: str | None
-    ) -> tuple[int | None, str | None]:
-        if not _is_loopback(urlsplit(url).hostname):
-            return None, "the fake WhatsApp API delivers webhooks to loopback addresses only"
-        if self._session is None:
-            return None, "the fake WhatsApp API is not running"
+        await deliver_in_order(head, attempt)
+        self._tasks.pop(queue, None)
+        self.signal.notify()
+
+    async def _post(self, url: str, body: bytes, signature: str | None) -> HttpAnswer:
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "facebookexternalua",
@@ -328,19 +266,16 @@ class WebhookSender:
             headers["X-Hub-Signature-256"] = signature
             if signature == sign(self._app_secret, body):
                 headers["X-Hub-Signature"] = _sign_sha1(self._app_secret, body)
-        try:
-            async with self._session.post(url, data=body, headers=headers) as response:
-                await response.read()
-                return response.status, None
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            return None, f"Connection failed: {exc.__class__.__name__}"
+        return await self._client.request("POST", url, body=body, headers=headers)
 
     async def post_once(self, body: bytes, signature: str | None, url: str | None) -> int | None:
         """One POST outside the queues, not retried, logged with event id -1."""
         target = url or self.url
         if target is None:
             raise RuntimeError("no webhook is configured; call configure_webhook() first")
-        status, error = await self._post(target, body, signature)
-        self.log.append(WebhookAttempt(-1, 1, target, status, error, time.monotonic()))
+        answer = await self._post(target, body, signature)
+        self.log.append(
+            WebhookAttempt(-1, 1, target, answer.status, answer.error, time.monotonic())
+        )
         self.signal.notify()
-        return status
+        return answer.status
