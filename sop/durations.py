@@ -8,6 +8,7 @@ depends on the office calendar (``bot.office.calendar``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 _TERM = re.compile(r"(\d+)\s*(menit|jam|hari)", re.IGNORECASE)
@@ -49,6 +50,23 @@ class Duration:
         if days == 0 and minutes == 0:
             raise DurationError(f"waktu {text!r} bernilai nol")
         return cls(days=days, minutes=minutes)
+
+    @classmethod
+    def coerce(cls, value: object) -> Duration:
+        """A duration from a file: text (``parse``), a ``Duration``, or the stored form
+        ``{"days": 1, "minutes": 30}``; ``DurationError`` in Indonesian otherwise."""
+        if isinstance(value, Duration):
+            return value
+        if isinstance(value, str):
+            return cls.parse(value)
+        if isinstance(value, Mapping) and set(value) <= {"days", "minutes"}:
+            days, minutes = value.get("days", 0), value.get("minutes", 0)
+            if isinstance(days, int) and isinstance(minutes, int):
+                return cls(days=days, minutes=minutes)
+        shown = str(value) if isinstance(value, int | float) else "isian lain"
+        raise DurationError(
+            f"waktu harus ditulis seperti '10 menit', '1 jam' atau '2 hari', bukan {shown}"
+        )
 
     def __add__(self, other: Duration) -> Duration:
         return Duration(self.days + other.days, self.minutes + other.minutes)

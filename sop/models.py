@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from sop.durations import Duration, DurationError
+from sop.faults import Faults, Loc
 
 MAX_CHOICES = 3
 """WhatsApp interactive messages carry at most three reply buttons; Telegram keeps the same rule."""
@@ -112,16 +113,12 @@ class ReminderOverride(_Frozen):
 
 
 def _duration_or_none(value: object) -> object:
-    if value is None or isinstance(value, Duration):
+    if value is None:
         return value
-    if isinstance(value, str):
-        try:
-            return Duration.parse(value)
-        except DurationError as exc:
-            raise ValueError(str(exc)) from exc
-    if isinstance(value, Mapping):
-        return Duration(**value)
-    raise ValueError(f"waktu harus berupa teks seperti '10 menit', bukan {value!r}")
+    try:
+        return Duration.coerce(value)
+    except DurationError as exc:
+        raise ValueError(str(exc)) from exc
 
 
 class Step(_Frozen):
@@ -149,13 +146,23 @@ class Step(_Frozen):
     def _check_kind(self) -> Step:
         if self.choices is None:
             if self.kind is Kind.TUGAS and self.returns_to is not None:
-                raise ValueError(
-                    "langkah jenis 'tugas' tidak punya jawaban negatif; hapus returns_to"
+                raise Faults(
+                    [
+                        (
+                            ("returns_to",),
+                            "langkah jenis 'tugas' tidak punya jawaban negatif; hapus returns_to",
+                        )
+                    ]
                 )
             if self.kind is not Kind.TUGAS and self.returns_to is None:
-                raise ValueError(
-                    f"langkah jenis '{self.kind}' harus menyebut returns_to: langkah tujuan "
-                    "bila jawabannya negatif"
+                raise Faults(
+                    [
+                        (
+                            ("kind",),
+                            f"langkah jenis '{self.kind}' harus menyebut returns_to: langkah "
+                            "tujuan bila jawabannya negatif",
+                        )
+                    ]
                 )
         return self
 
@@ -228,20 +235,24 @@ class RoleBook(_Frozen):
 
     @model_validator(mode="after")
     def _check_atasan(self) -> RoleBook:
-        faults = [
-            f"peran {role.key}: atasan '{boss}' tidak dikenal"
+        faults: list[tuple[Loc, str]] = [
+            (("roles", role.key, "atasan"), f"atasan '{boss}' tidak dikenal; {self.known()}")
             for role in self.roles.values()
             for boss in role.atasan
             if boss not in self.roles
         ]
         faults += [
-            f"peran {role.key}: rantai atasan berputar kembali ke dirinya"
+            (("roles", role.key, "atasan"), "rantai atasan berputar kembali ke peran ini")
             for role in self.roles.values()
             if self._has_cycle(role.key)
         ]
         if faults:
-            raise ValueError("; ".join(faults))
+            raise Faults(faults)
         return self
+
+    def known(self) -> str:
+        """The role keys an SOP or office file may name, for a message about an unknown one."""
+        return "peran yang ada: " + ", ".join(sorted(self.roles))
 
     def _has_cycle(self, start: str) -> bool:
         seen: set[str] = set()
@@ -280,12 +291,14 @@ class SopDefinition(_Frozen):
 
     @model_validator(mode="after")
     def _check_graph(self, info: ValidationInfo) -> SopDefinition:
-        faults = list(_graph_faults(self))
+        faults = list(graph_faults(self))
         roles = info.context.get("roles") if isinstance(info.context, Mapping) else None
         if isinstance(roles, RoleBook):
-            faults += _role_faults(self, roles)
+            faults += role_faults(
+                self.lanes, self.starters, [s.pelaksana for s in self.steps], roles
+            )
         if faults:
-            raise ValueError("\n".join(faults))
+            raise Faults(faults)
         return self
 
     @cached_property
@@ -338,39 +351,50 @@ class SopDefinition(_Frozen):
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
 
 
-def _graph_faults(defn: SopDefinition) -> Iterable[str]:
+def _at(defn: SopDefinition, number: int, field: str) -> Loc:
+    """Where step ``number``'s ``field`` is in the file: its first entry with that number."""
+    index = next(i for i, s in enumerate(defn.steps) if s.number == number)
+    return ("steps", index, field)
+
+
+def graph_faults(defn: SopDefinition) -> Iterable[tuple[Loc, str]]:
+    """Faults of the steps as a whole: numbers, choices, where answers lead, and whether every
+    step is reached and can reach the end. Each names its step's field."""
     numbers = [s.number for s in defn.steps]
     seen: set[int] = set()
-    for n in numbers:
+    for i, n in enumerate(numbers):
         if n in seen:
-            yield f"langkah {n}: nomor langkah ganda"
+            yield ("steps", i, "number"), "nomor langkah ganda"
         seen.add(n)
     if len(seen) != len(numbers):
         return  # the graph is ambiguous until numbers are unique
-    for s in defn.steps:
+    for i, s in enumerate(defn.steps):
         choices = s.effective_choices
         if len(choices) > MAX_CHOICES:
-            yield f"langkah {s.number}: {len(choices)} pilihan, paling banyak {MAX_CHOICES}"
+            yield ("steps", i, "choices"), f"{len(choices)} pilihan, paling banyak {MAX_CHOICES}"
         ids = [c.id for c in choices]
         if len(set(ids)) != len(ids):
-            yield f"langkah {s.number}: id pilihan ganda"
+            yield ("steps", i, "choices"), "id pilihan ganda"
         for c in choices:
             if len(c.label) > MAX_CHOICE_LABEL:
                 yield (
-                    f"langkah {s.number}: label pilihan '{c.label}' lebih dari "
-                    f"{MAX_CHOICE_LABEL} karakter"
+                    ("steps", i, "choices"),
+                    f"label pilihan '{c.label}' lebih dari {MAX_CHOICE_LABEL} karakter",
                 )
         if s.returns_to is not None and s.returns_to not in seen:
-            yield f"langkah {s.number}: returns_to ke langkah {s.returns_to} yang tidak ada"
+            yield ("steps", i, "returns_to"), f"returns_to ke langkah {s.returns_to} yang tidak ada"
         if s.next is not None and s.next not in seen:
-            yield f"langkah {s.number}: next ke langkah {s.next} yang tidak ada"
+            yield ("steps", i, "next"), f"next ke langkah {s.next} yang tidak ada"
         for c in choices:
             if c.goto is not None and c.goto not in seen and c.goto != s.returns_to:
-                yield f"langkah {s.number}: pilihan '{c.id}' menuju langkah {c.goto} yang tidak ada"
+                yield (
+                    ("steps", i, "choices"),
+                    f"pilihan '{c.id}' menuju langkah {c.goto} yang tidak ada",
+                )
         if s.final and s.next is not None:
-            yield f"langkah {s.number}: langkah akhir tidak boleh punya next"
+            yield ("steps", i, "next"), "langkah akhir tidak boleh punya next"
         if s.waktu is not None and s.waktu.is_zero:
-            yield f"langkah {s.number}: waktu nol"
+            yield ("steps", i, "waktu"), "waktu nol"
     yield from _reachability_faults(defn, seen)
 
 
@@ -384,7 +408,7 @@ def _edges(defn: SopDefinition) -> dict[int, set[int | None]]:
     }
 
 
-def _reachability_faults(defn: SopDefinition, numbers: set[int]) -> Iterable[str]:
+def _reachability_faults(defn: SopDefinition, numbers: set[int]) -> Iterable[tuple[Loc, str]]:
     edges = _edges(defn)
     if len(edges) != len(numbers):
         return  # broken references are already reported
@@ -396,7 +420,7 @@ def _reachability_faults(defn: SopDefinition, numbers: set[int]) -> Iterable[str
                 reached.add(nxt)
                 frontier.append(nxt)
     for n in sorted(numbers - reached):
-        yield f"langkah {n}: tidak dapat dicapai dari langkah {defn.first.number}"
+        yield _at(defn, n, "number"), f"tidak dapat dicapai dari langkah {defn.first.number}"
     # Steps that can finish: fixpoint over "has an edge to the end or to a step that can finish".
     can_finish: set[int] = set()
     changed = True
@@ -407,15 +431,30 @@ def _reachability_faults(defn: SopDefinition, numbers: set[int]) -> Iterable[str
                 can_finish.add(n)
                 changed = True
     for n in sorted(numbers - can_finish):
-        yield f"langkah {n}: dari langkah ini SOP tidak pernah sampai ke langkah akhir"
+        yield _at(defn, n, "number"), "dari langkah ini SOP tidak pernah sampai ke langkah akhir"
 
 
-def _role_faults(defn: SopDefinition, roles: RoleBook) -> list[str]:
-    faults = [f"lajur: peran '{r}' tidak dikenal" for r in defn.lanes if r not in roles]
-    faults += [f"starters: peran '{r}' tidak dikenal" for r in defn.starters if r not in roles]
-    for s in defn.steps:
-        if s.pelaksana not in roles:
-            faults.append(f"langkah {s.number}: pelaksana '{s.pelaksana}' tidak dikenal")
-        elif s.pelaksana not in defn.lanes:
-            faults.append(f"langkah {s.number}: pelaksana '{s.pelaksana}' tidak ada di lanes")
+def role_faults(
+    lanes: Sequence[object],
+    starters: Sequence[object],
+    pelaksana: Sequence[object],
+    roles: RoleBook,
+) -> list[tuple[Loc, str]]:
+    """Role keys an SOP names that the roles files do not declare, each with the ones there are;
+    and actors outside the lanes. Takes the file's own values, so it also runs on a file whose
+    other fields are broken."""
+    faults: list[tuple[Loc, str]] = []
+    for key, values in (("lanes", lanes), ("starters", starters)):
+        for i, role in enumerate(values):
+            if isinstance(role, str) and role not in roles:
+                faults.append(((key, i), f"peran '{role}' tidak dikenal; {roles.known()}"))
+    for i, role in enumerate(pelaksana):
+        if not isinstance(role, str):
+            continue
+        if role not in roles:
+            faults.append(
+                (("steps", i, "pelaksana"), f"pelaksana '{role}' tidak dikenal; {roles.known()}")
+            )
+        elif lanes and role not in lanes:  # no lanes is a fault of its own
+            faults.append((("steps", i, "pelaksana"), f"pelaksana '{role}' tidak ada di lanes"))
     return faults

@@ -45,6 +45,7 @@ from pydantic_core import PydanticCustomError
 from bot.office.zones import INDONESIAN_ZONES, resolve_zone
 from bot.words.format import DAYS, format_date
 from sop.durations import Duration
+from sop.faults import shown
 
 __all__ = [
     "DEFAULT_HOURS",
@@ -109,7 +110,7 @@ class Weekday(IntEnum):
             if found is not None:
                 return found
         raise ValueError(
-            f"nama hari {value!r} tidak dikenal; pakai senin, selasa, rabu, kamis, jumat, "
+            f"nama hari {shown(value)} tidak dikenal; pakai senin, selasa, rabu, kamis, jumat, "
             "sabtu atau minggu"
         )
 
@@ -198,7 +199,7 @@ class OfficeHours(NamedTuple):
                         f"jam kerja {start}-{end} tidak valid: tulis jam dan menit saja"
                     )
                 return cls.parse(f"{start:%H.%M}-{'24.00' if end == _MIDNIGHT else f'{end:%H.%M}'}")
-        raise ValueError(f"jam kerja {value!r} tidak valid; tulis misalnya '07.30-16.00'")
+        raise ValueError(f"jam kerja {shown(value)} tidak valid; tulis misalnya '07.30-16.00'")
 
 
 ALWAYS_OPEN_HOURS = OfficeHours(_MIDNIGHT, _MIDNIGHT)
@@ -230,7 +231,7 @@ def _parse_date(value: object) -> date:
     """A calendar date from ``date``, ``2026-03-18`` or Indonesian day-first ``18-03-2026`` /
     ``18/03/2026``."""
     if isinstance(value, datetime):
-        raise ValueError(f"tanggal {value!r} tidak valid: tulis tanggal saja, tanpa jam")
+        raise ValueError(f"tanggal {shown(value)} tidak valid: tulis tanggal saja, tanpa jam")
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -242,8 +243,10 @@ def _parse_date(value: object) -> date:
             if dmy is not None:
                 return date(int(dmy[3]), int(dmy[2]), int(dmy[1]))
         except ValueError:
-            raise ValueError(f"tanggal {value!r} tidak ada di kalender") from None
-    raise ValueError(f"tanggal {value!r} tidak valid; tulis misalnya 2026-03-18 atau 18-03-2026")
+            raise ValueError(f"tanggal {shown(value)} tidak ada di kalender") from None
+    raise ValueError(
+        f"tanggal {shown(value)} tidak valid; tulis misalnya 2026-03-18 atau 18-03-2026"
+    )
 
 
 def _aware(t: datetime) -> datetime:
@@ -360,7 +363,7 @@ class CalendarSettings(BaseModel):
     @classmethod
     def _known_zone(cls, value: object) -> str:
         if not isinstance(value, str):
-            raise _invalid(f"zona waktu {value!r} tidak valid; tulis misalnya Asia/Jakarta")
+            raise _invalid(f"zona waktu {shown(value)} tidak valid; tulis misalnya Asia/Jakarta")
         try:
             return resolve_zone(value).key
         except ValueError as error:

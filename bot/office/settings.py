@@ -26,10 +26,8 @@ DEFAULT_REPORT_ROLES = ("sekretaris", "kabag_teknis_hukum")
 DEFAULT_AGENDA_TEMPLATE = "{nomor}/HK.03-ND/{tahun}"
 
 
-def _duration(value: object) -> object:
-    if isinstance(value, str):
-        return Duration.parse(value)
-    return value
+def _duration(value: object) -> Duration:
+    return Duration.coerce(value)  # a DurationError is a ValueError: pydantic tells its text
 
 
 # Written and read as the SOP forms write it: "30 menit", "1 hari".
