@@ -10,12 +10,17 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.documents.charts import step_chart_png
+from bot.documents.charts import step_chart_figure, step_chart_png
 from bot.documents.exports import CSV_HEADER, DURATION_FORMAT, report_csv, report_xlsx
-from bot.documents.reports import Report
+from bot.documents.reports import Report, Spread
 from tests.report_history import (
     History,
     hours,
@@ -221,3 +226,77 @@ def test_chart_draws_all_four_sops_and_an_empty_period() -> None:
     empty = dataclasses.replace(report, sops=())
     w, h = png_size(step_chart_png(empty))
     assert (w, 200 <= h <= 600) == (1440, True)
+
+
+def _edge_report() -> Report:
+    """SOP D with a step done in 0 menit, one at five times its baku mutu and one never answered,
+    and SOP C with its steps that state no waktu."""
+    report = synthetic_report()
+    d = next(s for s in report.sops if s.code == D)
+    steps = list(d.steps)
+    baku = steps[1].baku_mutu_working
+    assert baku is not None
+    steps[0] = dataclasses.replace(steps[0], time=Spread.of([timedelta(0)] * 3))
+    steps[1] = dataclasses.replace(steps[1], time=Spread.of([baku * 5] * 3))
+    steps[2] = dataclasses.replace(steps[2], time=Spread.of([]))
+    c = next(s for s in report.sops if s.code == C)
+    return dataclasses.replace(report, sops=(c, dataclasses.replace(d, steps=tuple(steps))))
+
+
+def _bars(ax: Axes) -> dict[int, float]:
+    """Each row's bar length, by row."""
+    return {
+        round(p.get_y() + p.get_height() / 2): p.get_width()
+        for p in ax.patches
+        if isinstance(p, Rectangle)
+    }
+
+
+def test_chart_bars_are_each_steps_median_over_its_baku_mutu_on_a_plain_axis() -> None:
+    report = _edge_report()
+    fig = step_chart_figure(report)
+    sop_c, sop_d = fig.axes
+    for ax in fig.axes:
+        assert ax.get_xscale() == "linear"
+        assert ax.get_xlim() == (0.0, 3.0)  # one axis for all, up to 300%
+    texts = [t.get_text() for t in sop_d.texts]
+    bars = _bars(sop_d)
+    assert bars[0] == 0  # "0 menit" has no length (it had a long bar on the log axis)
+    assert "0 menit / 10 menit (0%)" in texts
+    assert bars[1] == 3.0  # 500% stops at the edge, marked, and its figure is written
+    assert "»" in texts
+    assert "5 hari / 1 hari (500%)" in texts
+    assert 2 not in bars  # never answered: no bar, said so
+    assert "belum ada yang dijawab" in texts
+    for row, step in enumerate(next(s for s in report.sops if s.code == D).steps[3:], start=3):
+        assert step.time.median is not None
+        assert step.baku_mutu_working is not None
+        assert bars[row] == pytest.approx(step.time.median / step.baku_mutu_working)
+    c_texts = [t.get_text() for t in sop_c.texts]
+    assert c_texts.count("tanpa baku mutu") == 3
+    assert set(_bars(sop_c)) == {0, 1, 2, 3}  # the steps with a baku mutu only
+
+
+def _all_texts(fig: Figure) -> list[Text]:
+    texts = list(fig.texts)
+    for ax in fig.axes:
+        texts += [*ax.texts, *ax.get_xticklabels(), *ax.get_yticklabels(), ax.xaxis.label]
+    for legend in fig.legends:
+        texts += legend.get_texts()
+    return [t for t in texts if t.get_text().strip() and t.get_visible()]
+
+
+async def test_chart_texts_do_not_overlap_and_every_sop_name_is_whole(report: Report) -> None:
+    for each in (report, synthetic_report(), _edge_report()):
+        fig = step_chart_figure(each)
+        FigureCanvasAgg(fig).draw()  # places the axis labels
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        texts = _all_texts(fig)
+        boxes = [t.get_window_extent(renderer).padded(-1) for t in texts]
+        for i, a in enumerate(boxes):
+            for j in range(i + 1, len(boxes)):
+                assert not a.overlaps(boxes[j]), (texts[i].get_text(), texts[j].get_text())
+        shown = {" ".join(t.get_text().split()) for t in fig.texts}
+        for sop in each.sops:
+            assert " ".join(sop.name.split()) in shown  # wrapped, never cut
+        assert all(t.get_text() != "…" for t in texts)

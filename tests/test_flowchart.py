@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.patches import FancyArrowPatch
+from matplotlib.path import Path as MplPath
+from matplotlib.text import Text
 
 from bot.cli.reports import cmd_sop_png
 from bot.documents.flowchart import (
@@ -22,8 +26,10 @@ from bot.documents.flowchart import (
     flowchart_png,
     progress_marks,
 )
-from bot.words.format import waktu_text
+from bot.documents.layout import fit_text
+from bot.words.format import short_kegiatan, waktu_text
 from sop.loader import Catalog, load_catalog
+from sop.models import Kind
 from storage.processes import StepRun
 from tests.report_history import png_size
 
@@ -109,6 +115,8 @@ def test_the_form_of_sop_c_shows_steps_without_waktu_and_both_decisions(
     catalog: Catalog,
 ) -> None:
     texts = _texts(flowchart_figure(catalog.definitions["jambi-konten-medsos"], catalog.roles))
+    # A label wraps to stay inside its lane ("Tidak ada / koreksi").
+    texts = [t.replace("\n", " ") for t in texts]
     assert texts.count("—") == 3
     assert {"Ada koreksi", "Tidak ada koreksi", "Setuju", "Tidak Setuju"} <= set(texts)
     assert {"Koreksi", "Persetujuan"} <= set(texts)
@@ -184,3 +192,165 @@ def test_sop_png_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     (broken / "rusak.yaml").write_text("code: rusak\nsteps: []\n")
     assert cmd_sop_png("kapuas-medsos-jdih", out, [broken]) == 1
     assert "Berkas SOP bermasalah" in capsys.readouterr().err
+
+
+# --- layout: lines, labels and cut texts (issue 12) -----------------------------------------------
+
+Segment = tuple[tuple[float, float], tuple[float, float]]
+
+
+def _rendered(fig: Figure) -> RendererAgg:
+    FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    assert isinstance(renderer, RendererAgg)
+    return renderer
+
+
+def _shafts(fig: Figure) -> list[list[tuple[float, float]]]:
+    """Each arrow's line, without its head, in inches (y downwards)."""
+    shafts = []
+    for patch in fig.axes[0].patches:
+        if isinstance(patch, FancyArrowPatch):
+            path = patch.get_path()
+            points: list[tuple[float, float]] = []
+            for (x, y), code in zip(path.vertices, path.codes, strict=True):  # type: ignore[arg-type]
+                if code == MplPath.MOVETO and points:
+                    break
+                points.append((float(x), float(y)))
+            shafts.append(points)
+    return shafts
+
+
+def _boxes(
+    fig: Figure, renderer: RendererAgg
+) -> list[tuple[Text, tuple[float, float, float, float]]]:
+    """Every non-empty text with its box in inches (x0, y0, x1, y1, y downwards)."""
+    ax = fig.axes[0]
+    out = []
+    for text in ax.texts:
+        if not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer).transformed(ax.transData.inverted())
+        out.append((text, (box.x0, min(box.y0, box.y1), box.x1, max(box.y0, box.y1))))
+    return out
+
+
+def _crosses_box(seg: Segment, box: tuple[float, float, float, float], pad: float = 0.01) -> bool:
+    (xa, ya), (xb, yb) = seg
+    x0, y0, x1, y1 = box[0] + pad, box[1] + pad, box[2] - pad, box[3] - pad
+    if abs(xa - xb) < 1e-6:  # vertical
+        return x0 < xa < x1 and min(ya, yb) < y1 and max(ya, yb) > y0
+    if abs(ya - yb) < 1e-6:  # horizontal
+        return y0 < ya < y1 and min(xa, xb) < x1 and max(xa, xb) > x0
+    return False
+
+
+def _cross(a: Segment, b: Segment) -> bool:
+    """Whether a horizontal and a vertical segment cross (touching at an end does not count)."""
+    for (h0, h1), (v0, v1) in ((a, b), (b, a)):
+        if abs(h0[1] - h1[1]) < 1e-6 and abs(v0[0] - v1[0]) < 1e-6:
+            x, y = v0[0], h0[1]
+            if min(h0[0], h1[0]) + 1e-3 < x < max(h0[0], h1[0]) - 1e-3 and (
+                min(v0[1], v1[1]) + 1e-3 < y < max(v0[1], v1[1]) - 1e-3
+            ):
+                return True
+    return False
+
+
+@pytest.mark.parametrize("columns", [False, True])
+@pytest.mark.parametrize("code", CODES)
+def test_no_line_crosses_a_label_or_another_line_and_no_two_meet_at_a_point(
+    catalog: Catalog, code: str, columns: bool
+) -> None:
+    fig = flowchart_figure(catalog.definitions[code], catalog.roles, columns=columns)
+    renderer = _rendered(fig)
+    shafts = _shafts(fig)
+    segments = [(i, seg) for i, shaft in enumerate(shafts) for seg in pairwise(shaft)]
+    for text, box in _boxes(fig, renderer):
+        for _, seg in segments:
+            assert not _crosses_box(seg, box), (code, text.get_text(), seg)
+    for i, a in segments:
+        for j, b in segments:
+            if i < j:
+                assert not _cross(a, b), (code, a, b)
+    tips = [shaft[-1] for shaft in shafts]
+    starts = [shaft[0] for shaft in shafts]
+    assert len(set(tips)) == len(tips), code  # no two arrows end at one point
+    assert not set(tips) & set(starts), code  # nor where another leaves
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_texts_stay_inside_their_column(catalog: Catalog, code: str) -> None:
+    """No text touches a lane or column line ("Tidak ada koreksi" used to); a return's label,
+    set on a white ground above its line, is the one text allowed over a line."""
+    defn = catalog.definitions[code]
+    # A process's marks too: the current step ("sekarang") on a decision and on the last step.
+    decision = next(s.number for s in defn.steps if s.kind is not Kind.TUGAS)
+    for current in (None, decision, defn.steps[-1].number):
+        fig = flowchart_figure(defn, catalog.roles, columns=True, current_step=current)
+        _inside_columns(fig, code)
+
+
+def _inside_columns(fig: Figure, code: str) -> None:
+    renderer = _rendered(fig)
+    ax = fig.axes[0]
+    lines = {
+        round(float(line.get_xdata()[0]), 4)  # type: ignore[index]
+        for line in ax.lines
+        if line.get_xdata()[0] == line.get_xdata()[1]  # type: ignore[index]
+    }
+    ys = [float(y) for line in ax.lines for y in line.get_ydata()]  # type: ignore[union-attr]
+    grid_top, grid_bottom = min(ys), max(ys)
+    for text, (x0, y0, x1, y1) in _boxes(fig, renderer):
+        if y0 < grid_top or y1 > grid_bottom or text.get_bbox_patch() is not None:
+            continue
+        for x in lines:
+            assert not x0 - 0.02 < x < x1 + 0.02, (code, text.get_text())
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_a_cut_text_ends_with_an_ellipsis(catalog: Catalog, code: str) -> None:
+    """Every kegiatan, kelengkapan and output is shown, whole or cut, and a cut one ends in "…"
+    (box labels used to lose their last line silently)."""
+    defn = catalog.definitions[code]
+    texts = [
+        t.replace("\n", " ") for t in _texts(flowchart_figure(defn, catalog.roles, columns=True))
+    ]
+    sources = {
+        " ".join(source.split())
+        for step in defn.steps
+        for source in (
+            short_kegiatan(step.kegiatan, 10_000),
+            step.kelengkapan or "—",
+            step.output or "—",
+        )
+    }
+    for source in sources:
+        assert source in texts or any(
+            source.startswith(t.rstrip("…")) for t in texts if len(t) > 3
+        ), source
+    for text in texts:
+        cut = text.rstrip("…")
+        if text in sources or len(cut) < 4:
+            continue
+        if any(source.startswith(cut) for source in sources):
+            assert text.endswith("…"), (code, text)
+
+
+def test_fit_text_wraps_and_cuts_with_an_ellipsis() -> None:
+    assert fit_text("Menurunkan dokumen hukum", 30, 2) == "Menurunkan dokumen hukum"
+    assert fit_text("satu dua tiga empat lima enam", 9, 2) == "satu dua\ntiga…"
+    assert all(len(line) <= 9 for line in fit_text("a" * 40 + " b c", 9, 3).splitlines())
+
+
+def test_the_form_columns_kelengkapan_and_output(catalog: Catalog) -> None:
+    defn = catalog.definitions["jambi-pengunggahan-jdih"]
+    plain = _texts(flowchart_figure(defn, catalog.roles))
+    assert "Kelengkapan" not in plain
+    texts = _texts(flowchart_figure(defn, catalog.roles, columns=True))
+    assert {"Kelengkapan", "Output", "Baku mutu"} <= set(texts)
+    flat = [t.replace("\n", " ") for t in texts]
+    assert "Disposisi" in flat  # step 2's kelengkapan
+    assert any(t.startswith("1 produk hukum telah diunggah") for t in flat)  # step 7's output
+    width = png_size(flowchart_png(defn, catalog.roles, columns=True))[0]
+    assert width > png_size(flowchart_png(defn, catalog.roles))[0]

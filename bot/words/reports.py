@@ -175,7 +175,10 @@ def download_label(label: str) -> str:
 def chart_caption(office_name: str, start: date, end: date) -> Rich:
     caption = Rich().b("Median waktu kerja per langkah dibanding baku mutu").nl()
     caption.add(f"{office_name} · {format_dates(start, end)}").nl()
-    return caption.i("Hijau: dalam baku mutu · merah: melebihi · abu-abu: tanpa baku mutu.")
+    return caption.i(
+        "Panjang batang: median dibanding baku mutu (garis hitam = 100%). Hijau: dalam baku "
+        "mutu · merah: melebihi."
+    )
 
 
 def report_sent(period_label: str) -> str:
