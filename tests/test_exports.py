@@ -289,7 +289,8 @@ def _all_texts(fig: Figure) -> list[Text]:
 async def test_chart_texts_do_not_overlap_and_every_sop_name_is_whole(report: Report) -> None:
     for each in (report, synthetic_report(), _edge_report()):
         fig = step_chart_figure(each)
-        FigureCanvasAgg(fig).draw()  # places the axis labels
+        FigureCanvasAgg(fig)
+        fig.draw_without_rendering()  # places the axis labels
         renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
         texts = _all_texts(fig)
         boxes = [t.get_window_extent(renderer).padded(-1) for t in texts]

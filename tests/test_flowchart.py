@@ -212,11 +212,13 @@ def _shafts(fig: Figure) -> list[list[tuple[float, float]]]:
     for patch in fig.axes[0].patches:
         if isinstance(patch, FancyArrowPatch):
             path = patch.get_path()
+            vertices = np.asarray(path.vertices, dtype=float)
+            codes = np.asarray(path.codes, dtype=int)
             points: list[tuple[float, float]] = []
-            for (x, y), code in zip(path.vertices, path.codes, strict=True):  # type: ignore[arg-type]
+            for (x, y), code in zip(vertices.tolist(), codes.tolist(), strict=True):
                 if code == MplPath.MOVETO and points:
                     break
-                points.append((float(x), float(y)))
+                points.append((x, y))
             shafts.append(points)
     return shafts
 
@@ -294,12 +296,12 @@ def test_texts_stay_inside_their_column(catalog: Catalog, code: str) -> None:
 def _inside_columns(fig: Figure, code: str) -> None:
     renderer = _rendered(fig)
     ax = fig.axes[0]
-    lines = {
-        round(float(line.get_xdata()[0]), 4)  # type: ignore[index]
+    drawn = [
+        (np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float))
         for line in ax.lines
-        if line.get_xdata()[0] == line.get_xdata()[1]  # type: ignore[index]
-    }
-    ys = [float(y) for line in ax.lines for y in line.get_ydata()]  # type: ignore[union-attr]
+    ]
+    lines = {round(float(xs[0]), 4) for xs, _ in drawn if xs[0] == xs[1]}
+    ys = [float(y) for _, line_ys in drawn for y in line_ys]
     grid_top, grid_bottom = min(ys), max(ys)
     for text, (x0, y0, x1, y1) in _boxes(fig, renderer):
         if y0 < grid_top or y1 > grid_bottom or text.get_bbox_patch() is not None:
