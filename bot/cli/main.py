@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.cli.reports import add_audit_export_arguments, add_report_arguments, cmd_sop_png
+from bot.cli.parser import Parser
+from bot.cli.reports import (
+    add_audit_export_arguments,
+    add_report_arguments,
+    check_suffix,
+    cmd_sop_png,
+)
 from bot.settings import ConfigError, Settings
-from bot.words.sop_form import catalogue, form
-from sop.loader import SopFileError, load_catalog
+from bot.words.sop_form import MIN_WIDTH, catalogue, form
+from sop.loader import SopFileError, load_catalog, sop_files
 from storage.db import Database
 
 
@@ -28,13 +35,41 @@ def _sop_check(args: argparse.Namespace) -> int:
         for message in exc.messages:
             print(f"  {message}", file=sys.stderr)
         return 1
-    print(catalogue(catalog.all()))
+    if not args.dir:
+        print(catalogue(catalog.all()))
+        return 0
+    folder = Path(args.dir)
+    own = {p.resolve() for p in sop_files(folder)}
+    if not own:
+        print(
+            f"Folder {folder} tidak berisi berkas SOP (berkas .yaml selain roles.yaml); "
+            "tidak ada yang diperiksa.",
+            file=sys.stderr,
+        )
+        return 1
+    checked = [d for d in catalog.all() if catalog.sources[d.code].resolve() in own]
+    print(f"SOP di {folder}: {len(checked)} berkas, semuanya valid.")
+    print(catalogue(checked))
+    builtin = len(catalog.definitions) - len(checked)
+    print(f"(Diperiksa bersama {builtin} SOP bawaan; kodenya tidak boleh sama.)")
     return 0
+
+
+def _terminal_width() -> int:
+    """The terminal's width, at least ``MIN_WIDTH`` (a narrower one wraps the lines)."""
+    return max(shutil.get_terminal_size((100, 24)).columns, MIN_WIDTH)
 
 
 def _sop_show(args: argparse.Namespace) -> int:
     if args.png:
-        return cmd_sop_png(args.code, Path(args.png), list(_settings().sop_dirs))
+        if not check_suffix(args.png, ".png", "--png"):
+            return 2
+        return cmd_sop_png(
+            args.code, Path(args.png), list(_settings().sop_dirs), columns=args.lengkap
+        )
+    if args.lengkap:
+        print("--lengkap hanya berlaku bersama --png BERKAS.", file=sys.stderr)
+        return 2
     try:
         catalog = load_catalog(list(_settings().sop_dirs))
     except SopFileError as exc:
@@ -45,7 +80,7 @@ def _sop_show(args: argparse.Namespace) -> int:
         known = ", ".join(sorted(catalog.definitions))
         print(f"SOP '{args.code}' tidak dikenal. Kode yang ada: {known}", file=sys.stderr)
         return 2
-    print(form(defn, catalog.roles))
+    print(form(defn, catalog.roles, width=_terminal_width()))
     return 0
 
 
@@ -101,7 +136,7 @@ def _run(args: argparse.Namespace) -> int:
 async def _office_import_async(path: Path, settings: Settings) -> int:
     from bot.clock import SystemClock
     from bot.office.admin import Admin
-    from bot.office.files import OfficeFileError, read_office_file
+    from bot.office.files import OfficeFileError, placeholder_warning, read_office_file
 
     catalog = load_catalog(settings.sop_dirs)
     try:
@@ -111,6 +146,9 @@ async def _office_import_async(path: Path, settings: Settings) -> int:
         for message in exc.messages:
             print(f"  {message}", file=sys.stderr)
         return 1
+    warning = placeholder_warning(data, path.name)
+    if warning is not None:
+        print(warning, file=sys.stderr)
     db = await Database.open(settings.database_path)
     try:
         admin = Admin(db, catalog, SystemClock(), admins=settings.admin_identities())
@@ -122,11 +160,16 @@ async def _office_import_async(path: Path, settings: Settings) -> int:
 
 
 def _office_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        what = "sebuah folder, bukan berkas" if path.is_dir() else "tidak ditemukan"
+        print(f"Berkas kantor {path}: {what}.", file=sys.stderr)
+        return 2
     settings = _settings()
     if args.database:
         settings.database_path = Path(args.database)
     try:
-        return asyncio.run(_office_import_async(Path(args.file), settings))
+        return asyncio.run(_office_import_async(path, settings))
     except SopFileError as exc:
         print("\n".join(exc.messages), file=sys.stderr)
         return 1
@@ -143,7 +186,15 @@ def _demo(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    return demo_main(_settings().log_level)
+    keep = Path(args.simpan) if args.simpan else None
+    if keep is not None and keep.exists():
+        print(
+            f"{keep} sudah ada; demo tidak menimpa basis data. Hapus berkas itu atau pilih nama "
+            "lain.",
+            file=sys.stderr,
+        )
+        return 2
+    return demo_main(_settings().log_level, keep=keep)
 
 
 def _whatsapp_templates(args: argparse.Namespace) -> int:
@@ -153,52 +204,78 @@ def _whatsapp_templates(args: argparse.Namespace) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="sopbot", description="Bot SOP kantor KPU di Telegram dan WhatsApp."
-    )
-    sub = p.add_subparsers(dest="command", required=True)
+def _commands(
+    p: argparse.ArgumentParser, dest: str
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    return p.add_subparsers(dest=dest, required=True, title="perintah", metavar="PERINTAH")
 
-    sop = sub.add_parser("sop", help="periksa dan tampilkan berkas SOP").add_subparsers(
-        dest="sop_command", required=True
+
+def parser() -> argparse.ArgumentParser:
+    p = Parser(prog="sopbot", description="Bot SOP kantor KPU di Telegram dan WhatsApp.")
+    sub = _commands(p, "command")
+
+    sop = _commands(sub.add_parser("sop", help="periksa dan tampilkan berkas SOP"), "sop_command")
+    check = sop.add_parser(
+        "check",
+        help="validasi semua SOP dan tampilkan ringkasannya",
+        description="Periksa SOP bawaan dan SOP kantor (folder SOP_DIRS, atau FOLDER bila "
+        "disebut); semua kesalahan setiap berkas disebut sekaligus, dengan baris dan langkahnya.",
     )
-    check = sop.add_parser("check", help="validasi semua SOP dan tampilkan ringkasannya")
-    check.add_argument("dir", nargs="?", help="folder SOP tambahan yang diperiksa (selain bawaan)")
+    check.add_argument(
+        "dir",
+        nargs="?",
+        metavar="FOLDER",
+        help="folder SOP kantor yang diperiksa (bersama SOP bawaan)",
+    )
     check.set_defaults(func=_sop_check)
     show = sop.add_parser("show", help="tampilkan satu SOP seperti formulirnya")
-    show.add_argument("code", help="kode SOP, mis. kapuas-medsos-jdih")
-    show.add_argument("--png", metavar="BERKAS", help="gambar diagram alir SOP ke berkas PNG")
+    show.add_argument("code", metavar="KODE", help="kode SOP, mis. kapuas-medsos-jdih")
+    show.add_argument(
+        "--png", metavar="BERKAS", help="gambar diagram alir SOP ke berkas PNG (nama *.png)"
+    )
+    show.add_argument(
+        "--lengkap",
+        action="store_true",
+        help="bersama --png: sertakan kolom Kelengkapan dan Output seperti formulir cetak",
+    )
     show.set_defaults(func=_sop_show)
 
     run = sub.add_parser("run", help="jalankan bot (long polling, atau webhook bila diatur)")
     run.set_defaults(func=_run)
     demo = sub.add_parser(
-        "demo", help="coba bot tanpa token: satu SOP Kapuas dimainkan di Telegram tiruan"
+        "demo",
+        help="coba bot tanpa token: satu SOP Kapuas dimainkan di Telegram dan WhatsApp tiruan",
+    )
+    demo.add_argument(
+        "--simpan",
+        metavar="BERKAS",
+        help="simpan basis data demo ke BERKAS (mis. data/demo.db) untuk dicoba dengan report "
+        "dan audit sesudahnya",
     )
     demo.set_defaults(func=_demo)
 
-    office = sub.add_parser("office", help="kantor").add_subparsers(
-        dest="office_command", required=True
-    )
+    office = _commands(sub.add_parser("office", help="kantor"), "office_command")
     imp = office.add_parser("import", help="buat atau perbarui kantor dari berkas YAML")
     imp.add_argument(
-        "file", help="berkas kantor, mis. bot/office/examples/kpu-kabupaten-kapuas.yaml"
+        "file",
+        metavar="BERKAS",
+        help="berkas kantor, mis. bot/office/examples/kpu-kabupaten-kapuas.yaml",
     )
-    imp.add_argument("--database", help="berkas basis data (bawaan: DATABASE_PATH)")
+    imp.add_argument(
+        "--database", metavar="BERKAS", help="berkas basis data (bawaan: DATABASE_PATH)"
+    )
     imp.set_defaults(func=_office_import)
 
-    audit = sub.add_parser("audit", help="jejak audit").add_subparsers(
-        dest="audit_command", required=True
-    )
+    audit = _commands(sub.add_parser("audit", help="jejak audit"), "audit_command")
     verify = audit.add_parser("verify", help="hitung ulang rantai hash jejak audit")
-    verify.add_argument("--database", help="berkas basis data (bawaan: DATABASE_PATH)")
+    verify.add_argument(
+        "--database", metavar="BERKAS", help="berkas basis data (bawaan: DATABASE_PATH)"
+    )
     verify.set_defaults(func=_audit_verify)
     add_audit_export_arguments(audit)
     add_report_arguments(sub)
 
-    whatsapp = sub.add_parser("whatsapp", help="WhatsApp Business").add_subparsers(
-        dest="whatsapp_command", required=True
-    )
+    whatsapp = _commands(sub.add_parser("whatsapp", help="WhatsApp Business"), "whatsapp_command")
     tmpl = whatsapp.add_parser(
         "templates", help="templat pesan yang diperlukan bot di luar jendela 24 jam"
     )

@@ -3,7 +3,8 @@
 ``bot.cli.main`` wires them in (see ``add_report_arguments``, ``add_audit_export_arguments`` and
 ``cmd_sop_png``). Every command prints Indonesian messages and returns an exit code: 0 done,
 1 failed (a file that cannot be written, broken SOP files), 2 bad input (unknown office, process or
-SOP code, a bad date, an end before the start, a format that needs ``--out``, no database file).
+SOP code, a bad date, an end before the start, a format that needs ``--out``, a file name whose
+ending is not its format's, no database file).
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ from bot.documents.reports import Report, UnknownOffice, build_report
 from bot.settings import Settings
 from bot.words.format import format_dates
 from bot.words.reports import summary_text
+from sop.faults import os_reason
 from sop.loader import SopFileError, load_catalog
 from storage.db import Database
 from storage.reports import ReportQueries
 
 FORMATS = ("text", "csv", "xlsx")
+SUFFIXES = {"text": (".txt",), "csv": (".csv",), "xlsx": (".xlsx",)}
+"""The file name endings of each format: a file is written in the format its name says."""
+EXAMPLE_OFFICE = "kpu-kabupaten-kapuas"
+"""The office code the help shows: one of the example office files (bot/office/examples)."""
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 
@@ -48,6 +54,20 @@ def _parse_date(value: str | date, what: str) -> date | None:
         return None
 
 
+def check_suffix(out: Path | str, suffixes: str | Sequence[str], option: str) -> bool:
+    """Whether ``out`` ends as its format needs (``.png`` for a PNG); says so when it does not,
+    so no file is written in another format than its name says."""
+    allowed = (suffixes,) if isinstance(suffixes, str) else tuple(suffixes)
+    if Path(out).suffix.lower() in allowed:
+        return True
+    example = Path(out).with_suffix(allowed[0]).name if Path(out).name else f"berkas{allowed[0]}"
+    _err(
+        f"{option} {out}: nama berkasnya harus berakhiran {' atau '.join(allowed)}, "
+        f"misalnya {example}."
+    )
+    return False
+
+
 def _database_path(database: Path | str | None) -> Path | None:
     if database is not None:
         path = Path(database)
@@ -64,7 +84,7 @@ def _write(out: Path, data: bytes) -> bool:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
     except OSError as exc:
-        _err(f"Tidak dapat menulis {out}: {exc.strerror or exc}.")
+        _err(f"Tidak dapat menulis {out}: {os_reason(exc)}.")
         return False
     return True
 
@@ -109,6 +129,10 @@ def cmd_report(
         return BAD_INPUT
     if fmt == "xlsx" and out is None:
         _err("Format xlsx perlu --out BERKAS, misalnya --out laporan.xlsx.")
+        return BAD_INPUT
+    if out is not None and not check_suffix(out, SUFFIXES[fmt], "--out"):
+        return BAD_INPUT
+    if chart is not None and not check_suffix(chart, ".png", "--chart"):
         return BAD_INPUT
     first, last = _parse_date(start, "awal"), _parse_date(end, "akhir")
     if first is None or last is None:
@@ -172,6 +196,8 @@ def cmd_audit_export(
     except ValueError:
         _err(f"Nomor proses {process_id!r} tidak valid; tulis angka, misalnya 12.")
         return BAD_INPUT
+    if not check_suffix(out, ".pdf", "--out"):
+        return BAD_INPUT
     path = _database_path(database)
     if path is None:
         return BAD_INPUT
@@ -185,8 +211,13 @@ def cmd_audit_export(
     return OK
 
 
-def cmd_sop_png(code: str, out: Path | str, sop_dirs: Sequence[Path] = ()) -> int:
-    """``sopbot sop show CODE --png FILE``: the SOP's flowchart as a PNG."""
+def cmd_sop_png(
+    code: str, out: Path | str, sop_dirs: Sequence[Path] = (), *, columns: bool = False
+) -> int:
+    """``sopbot sop show CODE --png FILE [--lengkap]``: the SOP's flowchart as a PNG; with
+    ``columns`` it carries the form's Kelengkapan and Output columns."""
+    if not check_suffix(out, ".png", "--png"):
+        return BAD_INPUT
     try:
         catalog = load_catalog(list(sop_dirs))
     except SopFileError as exc:
@@ -199,7 +230,7 @@ def cmd_sop_png(code: str, out: Path | str, sop_dirs: Sequence[Path] = ()) -> in
         known = ", ".join(sorted(catalog.definitions))
         _err(f"SOP {code!r} tidak dikenal. Kode yang ada: {known}")
         return BAD_INPUT
-    png = flowchart_png(defn, catalog.roles)
+    png = flowchart_png(defn, catalog.roles, columns=columns)
     if not _write(Path(out), png):
         return FAILED
     print(f"Diagram alir SOP {code} ditulis ke {out} ({_size(png)}).")
@@ -238,12 +269,27 @@ def add_report_arguments(
             "langkah yang dikembalikan, langkah terbuka per jabatan."
         ),
     )
-    p.add_argument("--office", required=True, metavar="KODE", help="kode kantor, mis. kapuas")
-    p.add_argument("--from", dest="start", required=True, metavar="TTTT-BB-HH")
-    p.add_argument("--to", dest="end", required=True, metavar="TTTT-BB-HH")
+    p.add_argument(
+        "--office", required=True, metavar="KODE", help=f"kode kantor, mis. {EXAMPLE_OFFICE}"
+    )
+    p.add_argument(
+        "--from", dest="start", required=True, metavar="TTTT-BB-HH", help="tanggal awal periode"
+    )
+    p.add_argument(
+        "--to",
+        dest="end",
+        required=True,
+        metavar="TTTT-BB-HH",
+        help="tanggal akhir periode (termasuk)",
+    )
     p.add_argument("--format", choices=FORMATS, default="text", help="bawaan: text")
-    p.add_argument("--out", metavar="BERKAS", help="tulis ke berkas (wajib untuk xlsx)")
-    p.add_argument("--chart", metavar="BERKAS", help="tulis juga grafik per langkah (PNG)")
+    p.add_argument(
+        "--out",
+        metavar="BERKAS",
+        help="tulis ke berkas yang namanya sesuai formatnya: *.txt, *.csv, *.xlsx (wajib untuk "
+        "xlsx)",
+    )
+    p.add_argument("--chart", metavar="BERKAS", help="tulis juga grafik per langkah (*.png)")
     p.add_argument("--database", metavar="BERKAS", help="berkas basis data (bawaan: DATABASE_PATH)")
     p.set_defaults(func=_run_report)
     return p
@@ -257,7 +303,7 @@ def add_audit_export_arguments(
         "export", help="rekaman arsip satu proses (PDF A4): langkah, waktu, hash audit"
     )
     p.add_argument("process", metavar="N", help="nomor proses")
-    p.add_argument("--out", required=True, metavar="BERKAS", help="berkas PDF yang ditulis")
+    p.add_argument("--out", required=True, metavar="BERKAS", help="berkas PDF yang ditulis (*.pdf)")
     p.add_argument("--database", metavar="BERKAS", help="berkas basis data (bawaan: DATABASE_PATH)")
     p.set_defaults(func=_run_audit_export)
     return p

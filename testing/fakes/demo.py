@@ -1,7 +1,10 @@
 """``sopbot demo``: the real bot against the project's own fakes of the Telegram Bot API and the
 WhatsApp Cloud API, playing a whole Kapuas SOP (D) among the people of the example office file,
 some on Telegram and some on WhatsApp, with one Tidak Setuju, and printing the conversation as
-each person sees it on their channel. No token and no network needed."""
+each person sees it on their channel. No token and no network needed.
+
+``sopbot demo --simpan data/demo.db`` keeps the demo's database (``keep``), so ``sopbot report``,
+``audit export`` and ``audit verify`` can be tried on it right after; the demo prints them."""
 
 from __future__ import annotations
 
@@ -10,8 +13,10 @@ import socket
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from bot.app import Options, SopBot
 from bot.logs import setup_logging
@@ -27,7 +32,8 @@ DEMO_TOKEN = "123456789:DEMO-token-for-the-local-fake-api-x"  # noqa: S105 - onl
 WA_TOKEN = "EAAG-DEMO-token-for-the-local-fake-cloud-api"  # noqa: S105 - only the fake knows it
 WA_SECRET = "demo-app-secret-of-the-local-fake"  # noqa: S105
 WA_VERIFY = "demo-verify-token"
-OFFICE_FILE = EXAMPLE_OFFICES / "kpu-kabupaten-kapuas.yaml"
+OFFICE_CODE = "kpu-kabupaten-kapuas"
+OFFICE_FILE = EXAMPLE_OFFICES / f"{OFFICE_CODE}.yaml"
 ADMIN_ID = 100000299
 # The people of the example office who use WhatsApp in the demo, and their numbers.
 ON_WHATSAPP = {"staf_subbagian": "6281234500002", "pengelola_jdih": "6281234500003"}
@@ -128,9 +134,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def run_demo(out: Callable[[str], None] = print) -> int:
+async def run_demo(out: Callable[[str], None] = print, keep: Path | None = None) -> int:
+    """Play the demo; with ``keep`` (a new file: see ``main``), its database is written there and
+    kept."""
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="sopbot-demo-") as folder:
+        database = keep if keep is not None else Path(folder) / "demo.db"
         async with (
             FakeBotApi(DEMO_TOKEN, bot_username="sopbot_demo_bot") as api,
             FakeWhatsAppApi(access_token=WA_TOKEN, app_secret=WA_SECRET) as wa,
@@ -152,7 +161,7 @@ async def run_demo(out: Callable[[str], None] = print) -> int:
                 whatsapp_api_base_url=wa.base_url,
                 whatsapp_webhook_port=port,
                 whatsapp_pair_interval=0.0,
-                database_path=Path(folder) / "demo.db",
+                database_path=database,
                 admin_telegram_ids=[ADMIN_ID],
             )
             bot = SopBot(settings, Options(backoff_base=0.05, backoff_max=0.5, poll_timeout=1))
@@ -164,7 +173,24 @@ async def run_demo(out: Callable[[str], None] = print) -> int:
                 await _play(bot, api, wa, out)
             finally:
                 await bot.stop()
+    if keep is not None:
+        _kept(keep, out)
     return 0
+
+
+def _kept(keep: Path, out: Callable[[str], None]) -> None:
+    """Where the database is, and the commands to try on it."""
+    year = datetime.now(ZoneInfo("Asia/Jakarta")).year  # the example office's year, today
+    db = f"--database {keep}"
+    out(f"\nBasis data demo disimpan di {keep}. Coba:")
+    for command in (
+        f"sopbot report --office {OFFICE_CODE} --from {year}-01-01 --to {year}-12-31 {db}",
+        f"sopbot report --office {OFFICE_CODE} --from {year}-01-01 --to {year}-12-31 "
+        f"--format xlsx --out laporan.xlsx --chart grafik.png {db}",
+        f"sopbot audit export 1 --out arsip-1.pdf {db}",
+        f"sopbot audit verify {db}",
+    ):
+        out(f"   .venv/bin/{command}")
 
 
 def _last_tg(
@@ -402,6 +428,12 @@ def _sender(person: FakeWaUser, text: str) -> Callable[[], Awaitable[object]]:
     return lambda: person.send(text)
 
 
-def main(log_level: str = "WARNING") -> int:
+def main(log_level: str = "WARNING", keep: Path | None = None) -> int:
+    """Run the demo; ``keep`` names where to keep its database, a file that must not exist yet
+    (the demo never writes over a database)."""
+    if keep is not None:
+        if keep.exists():
+            raise FileExistsError(keep)
+        keep.parent.mkdir(parents=True, exist_ok=True)
     setup_logging(log_level, [DEMO_TOKEN, WA_TOKEN, WA_SECRET, WA_VERIFY])
-    return asyncio.run(run_demo())
+    return asyncio.run(run_demo(keep=keep))
