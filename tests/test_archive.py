@@ -15,6 +15,8 @@ from pypdf import PdfReader
 from bot.cli.reports import add_audit_export_arguments, cmd_audit_export
 from bot.clock import FakeClock
 from bot.documents.archive import (
+    BREAK_AFTER,
+    ArchiveHandin,
     ArchiveRecord,
     ArchiveStep,
     UnknownProcess,
@@ -211,3 +213,100 @@ def test_audit_export_writes_the_pdf(
     blocked.write_text("bukan folder")
     assert cmd_audit_export(pid, blocked / "x.pdf", database) == 1
     assert "Tidak dapat menulis" in capsys.readouterr().err
+
+
+# --- nothing cut, any length (issue 12) -----------------------------------------------------------
+
+LONG_LINK = (
+    "https://jdih.kpu.go.id/dokumen/keputusan/2026/nomor-12/lampiran?unduh=ya&versi=2"
+    "&berkas=keputusan-kpu-nomor-12-tahun-2026-tentang-pedoman-teknis-pengelolaan-jdih.pdf"
+)
+KEGIATAN = (
+    "Menghimpun bahan konten media sosial; membuat konsep konten media sosial dan menyampaikan "
+    "konsep konten media sosial kepada Kepala Subbagian Hukum untuk dikoreksi sebelum didesain"
+)
+
+
+def _record(note: str, handins: tuple[str, ...] = (), end_note: str | None = None) -> ArchiveRecord:
+    step = ArchiveStep(
+        number=2,
+        attempt=1,
+        kegiatan=KEGIATAN,
+        role="Tim Kreatif",
+        actor="Sari Wulandari",
+        started="Senin, 14 Des 2026 08.15 WIB",
+        done="Selasa, 15 Des 2026 15.15 WIB",
+        taken="1 hari 7 jam",
+        baku_mutu="2 hari",
+        timing="tepat waktu",
+        answer="Ada koreksi",
+        note=note,
+        handins=handins,
+    )
+    return ArchiveRecord(
+        instansi="Sekretariat Komisi Pemilihan Umum Provinsi Jambi",
+        nomor="17 Tahun 2025",
+        tanggal_pengesahan="10 Januari 2025",
+        disahkan_oleh="Sekretaris",
+        nama="Pembuatan dan Pengunggahan Konten",
+        sop_code="jambi-konten-medsos",
+        office="KPU Provinsi Jambi",
+        process_id=43,
+        title="Konten Pemilu Serentak",
+        starter="Ahmad Fauzi",
+        started="Senin, 14 Des 2026 08.00 WIB",
+        ended=None,
+        status="Berjalan",
+        end_note=end_note,
+        working_time="3 hari",
+        normal_time="3 hari 1 jam 15 menit + 3 langkah tanpa waktu",
+        steps=(step,),
+        handins=(ArchiveHandin(step=2, label="Tautan", text=LONG_LINK, link=LONG_LINK),),
+        audit_count=0,
+        audit_hash=None,
+        audit_last=None,
+        printed="Rabu, 30 Des 2026 10.00 WIB",
+    )
+
+
+def _words(count: int, seed: str) -> str:
+    return " ".join(f"{seed}{i}" for i in range(count))
+
+
+@pytest.mark.parametrize("length", [3_200, 12_000, 40_000])
+def test_a_note_of_any_length_is_printed_whole_across_pages(length: int) -> None:
+    note = _words(length // 8, "koreksi")  # 3,000+ characters used to fail: row too high
+    end_note = _words(600, "batal")
+    _, pages, text = _read(render_archive(_record(note, end_note=end_note)))
+    for whole in (note, end_note):  # every word, in order (page footers come between)
+        words = whole.split()
+        found = [text.find(f" {word} ") for word in words]
+        assert -1 not in found, whole[:40]
+        assert found == sorted(found)
+    assert f"Halaman {len(pages)} dari {len(pages)}" in pages[-1]
+    if length > 10_000:
+        assert "(lan- jutan)" in text  # the row goes on in rows of its own
+        assert len(pages) >= 3
+
+
+def test_the_whole_kegiatan_and_links_broken_only_at_sensible_points() -> None:
+    record = _record("Perbaiki judul.", handins=(f"Tautan hasil unggah: {LONG_LINK}",))
+    _, pages, text = _read(render_archive(record))
+    assert KEGIATAN in text  # whole, not cut at 90 characters
+    lines = [line for page in pages for line in page.splitlines()]
+    pieces = [line for line in lines if line and line in LONG_LINK and len(line) > 8]
+    assert "".join(pieces).count("https://") >= 1
+    for piece in pieces:
+        end = LONG_LINK.index(piece) + len(piece)
+        if end < len(LONG_LINK):
+            assert piece[-1] in BREAK_AFTER, piece  # never inside a word
+
+
+def test_the_record_has_a_place_for_paraf_and_signatures() -> None:
+    _, pages, text = _read(render_archive(_record("Perbaiki judul.")))
+    assert "No Kegiatan dan pelaksana Waktu Lama Jawaban dan hasil Paraf" in text
+    assert "Pengesahan cetakan" in text
+    assert "Dicetak dan diperiksa oleh," in text
+    assert "Mengetahui," in text
+    assert text.count("NIP: ") == 2
+    assert "Pengesahan cetakan" in pages[-1]

@@ -301,3 +301,17 @@ async def test_chart_texts_do_not_overlap_and_every_sop_name_is_whole(report: Re
         for sop in each.sops:
             assert " ".join(sop.name.split()) in shown  # wrapped, never cut
         assert all(t.get_text() != "…" for t in texts)
+
+
+def test_exports_keep_the_whole_kegiatan() -> None:
+    report = synthetic_report()
+    step = next(s for s in report.sops if s.code == D).steps[4]  # a long kegiatan
+    whole = " ".join(step.kegiatan.split())
+    assert len(whole) > 90
+    assert step.short != whole  # what the files used to hold
+    ws = load_workbook(io.BytesIO(report_xlsx(report)))["Langkah"]
+    kegiatan = [r["Kegiatan"] for r in _rows(ws)]
+    assert whole in kegiatan
+    assert _cell(ws, "Kegiatan", 2).alignment.wrap_text  # type: ignore[attr-defined]
+    rows = list(csv.reader(io.StringIO(report_csv(report).decode("utf-8-sig"))))
+    assert whole in [r[6] for r in rows if r[5] == "Kegiatan"]

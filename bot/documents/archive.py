@@ -4,11 +4,17 @@ Every SOP's "Pencatatan dan Pendataan" asks to keep the original as hardcopy and
 process the record holds the SOP's header block (instansi, nomor, tanggal pengesahan, disahkan oleh,
 nama), the process number and title, who started it, when it started and ended, its status and
 working time against the SOP's normal time, then a table with one row per step run: the step's
-number and (short) kegiatan, its role and who answered it, when it started and was answered (office
+number and whole kegiatan, its role and who answered it, when it started and was answered (office
 local time), the working time taken against the baku mutu, the answer, the note and what was handed
-in; then every link, nomor and file name in full; and the audit trail: how many audit events the
-process has and the hash of the latest, with how to verify the chain (``sopbot audit verify``).
-Pages are numbered "Halaman i dari n".
+in, and a Paraf column for the actor's initials on the printed copy; then every link, nomor and file
+name in full; the audit trail: how many audit events the process has and the hash of the latest,
+with how to verify the chain (``sopbot audit verify``); and a place for the signatures that make
+the printed copy the original. Pages are numbered "Halaman i dari n".
+
+Nothing is cut: every text is printed whole, whatever its length. A table row cannot run over a
+page, so a cell too long for one is carried on in rows of its own ("lanjutan"); a word too wide for
+its column (a link) is broken only after ``/ ? & = # - _ .`` and similar marks, never inside a word
+when such a mark is there.
 
 ``archive_record`` turns the stored rows into an ``ArchiveRecord`` (plain text fields, pure);
 ``render_archive`` lays a record out as PDF bytes with fpdf2 (pure); ``archive_pdf`` reads and does
@@ -39,7 +45,6 @@ from bot.words.format import (
     format_long_date,
     format_working_duration,
     normal_time_text,
-    short_kegiatan,
     status_label,
     waktu_text,
 )
@@ -59,8 +64,17 @@ _FONT_FILES = (
     (MONO, "", "DejaVuSansMono.ttf"),
 )
 VERIFY_COMMAND = "sopbot audit verify"
-COLUMN_WIDTHS = (12, 44, 44, 30, 60)
-"""Millimetres of the step table's columns on A4 portrait (190 mm between the margins)."""
+COLUMN_WIDTHS = (13, 46, 36, 27, 52, 16)
+"""Millimetres of the step table's columns on A4 portrait (190 mm between the margins): No,
+Kegiatan dan pelaksana, Waktu, Lama, Jawaban dan hasil, Paraf."""
+STEP_HEADINGS = ("No", "Kegiatan dan pelaksana", "Waktu", "Lama", "Jawaban dan hasil", "Paraf")
+CELL_PADDING = 1.0
+LINE_MM = 3.6
+ROW_LINES = 40
+"""The most lines a table row holds; a longer cell goes on in rows of its own, so a row always fits
+on a page (about 70 lines do)."""
+BREAK_AFTER = "/?&=#-_.,;:+~%"
+"""Where a word too wide for its column (a link) may be broken: after one of these."""
 
 
 class UnknownProcess(LookupError):
@@ -179,7 +193,7 @@ def archive_record(
             ArchiveStep(
                 number=run.step,
                 attempt=entered[run.step],
-                kegiatan=short_kegiatan(step.kegiatan, 90) if step else f"Langkah {run.step}",
+                kegiatan=" ".join(step.kegiatan.split()) if step else f"Langkah {run.step}",
                 role=roles.label(run.role),
                 actor=names.get(run.done_by) if run.done_by is not None else None,
                 started=format_local(run.started_at, cal),
@@ -258,10 +272,71 @@ def _line(pdf: FPDF, text: str, size: float = 9, style: str = "", height: float 
     pdf.multi_cell(0, height, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
+def _break_word(pdf: FPDF, word: str, width: float) -> list[str]:
+    """A word too wide for ``width`` mm in pieces that fit, each ending after a mark of
+    ``BREAK_AFTER`` where there is one (a link breaks after "/" or "-", not inside a word)."""
+    pieces: list[str] = []
+    rest = word
+    while pdf.get_string_width(rest) > width:
+        fit = len(rest)
+        while fit > 1 and pdf.get_string_width(rest[:fit]) > width:
+            fit -= 1
+        marks = [i + 1 for i in range(fit - 1) if rest[i] in BREAK_AFTER]
+        cut = marks[-1] if marks and marks[-1] > fit // 3 else fit
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    return [*pieces, rest]
+
+
+def breakable(pdf: FPDF, text: str, width: float) -> str:
+    """``text`` with every word wider than ``width`` mm (in the current font) broken at sensible
+    points, so the PDF's own wrapping never cuts one at a random letter."""
+    lines = []
+    for line in text.split("\n"):
+        words = []
+        for word in line.split(" "):
+            if pdf.get_string_width(word) > width:
+                words.append("\n".join(_break_word(pdf, word, width)))
+            else:
+                words.append(word)
+        lines.append(" ".join(words))
+    return "\n".join(lines)
+
+
+def _wrapped(pdf: FPDF, text: str, width: float) -> list[str]:
+    """The lines ``text`` takes in a cell ``width`` mm wide, as the PDF will lay them out."""
+    inner = width - 2 * CELL_PADDING - 0.5  # half a millimetre to spare
+    prepared = breakable(pdf, text, inner)
+    # multi_cell keeps its own cell margin inside the width it is given.
+    lines = pdf.multi_cell(
+        inner + 2 * pdf.c_margin, LINE_MM, prepared, dry_run=True, output="LINES"
+    )
+    if not isinstance(lines, list):  # pragma: no cover - output="LINES" gives a list
+        return prepared.split("\n")
+    return [str(line).rstrip() for line in lines] or [""]
+
+
+def _split_rows(
+    pdf: FPDF, cells: Sequence[str], widths: Sequence[float], carried: str = ""
+) -> list[list[str]]:
+    """One table row as one or more rows of at most ``ROW_LINES`` lines each: a cell longer than
+    that goes on in the rows below, where the first cell says "lanjutan" (``carried``)."""
+    wrapped = [_wrapped(pdf, text, width) for text, width in zip(cells, widths, strict=True)]
+    count = max(-(-len(lines) // ROW_LINES) for lines in wrapped)
+    rows = []
+    for part in range(count):
+        row = ["\n".join(lines[part * ROW_LINES : (part + 1) * ROW_LINES]) for lines in wrapped]
+        if part and carried:
+            row[0] = carried
+        rows.append(row)
+    return rows
+
+
 def _pairs(pdf: FPDF, pairs: Sequence[tuple[str, str]], label_width: float = 42) -> None:
     pdf.set_font(FONT, "", 9)
+    widths = (label_width, 190 - label_width)
     with pdf.table(
-        col_widths=(label_width, 190 - label_width),
+        col_widths=widths,
         width=190,
         first_row_as_headings=False,
         borders_layout="NONE",
@@ -270,12 +345,15 @@ def _pairs(pdf: FPDF, pairs: Sequence[tuple[str, str]], label_width: float = 42)
         padding=(0.6, 1, 0.6, 0),
     ) as table:
         for label, value in pairs:
-            row = table.row()
-            row.cell(label, style=FontFace(emphasis="BOLD"))
-            row.cell(value)
+            for part, (label_text, value_text) in enumerate(
+                _split_rows(pdf, (label, value), widths, carried=f"{label} (lanjutan)")
+            ):
+                row = table.row()
+                row.cell(label_text if part == 0 else "", style=FontFace(emphasis="BOLD"))
+                row.cell(value_text)
 
 
-def _step_rows(record: ArchiveRecord) -> list[tuple[str, str, str, str, str]]:
+def _step_rows(record: ArchiveRecord) -> list[tuple[str, str, str, str, str, str]]:
     rows = []
     for s in record.steps:
         number = str(s.number) if s.attempt == 1 else f"{s.number}\n(ke-{s.attempt})"
@@ -286,8 +364,43 @@ def _step_rows(record: ArchiveRecord) -> list[tuple[str, str, str, str, str]]:
         if s.note:
             answer.append(f"Catatan: {s.note}")
         answer += list(s.handins)
-        rows.append((number, who, when, how_long, "\n".join(answer)))
+        rows.append((number, who, when, how_long, "\n".join(answer), ""))
     return rows
+
+
+def _signatures(pdf: FPDF, record: ArchiveRecord) -> None:
+    """Where the printed copy is signed: by whoever prints and checks it, and by the official who
+    acknowledges it; kept on one page."""
+    if pdf.get_y() > pdf.h - pdf.b_margin - 58:
+        pdf.add_page()
+    _line(pdf, "Pengesahan cetakan", 11, "B", 6)
+    _line(
+        pdf,
+        "Dengan paraf setiap pelaksana pada kolom Paraf dan tanda tangan di bawah ini, cetakan ini "
+        "menjadi naskah asli (hardcopy) rekaman proses ini.",
+        8.5,
+    )
+    pdf.ln(2)
+    pdf.set_font(FONT, "", 9)
+    blank = "\n\n\n\n"
+    with pdf.table(
+        col_widths=(95, 95),
+        width=190,
+        first_row_as_headings=False,
+        borders_layout="NONE",
+        text_align="LEFT",
+        line_height=4.6,
+    ) as table:
+        row = table.row()
+        row.cell(f"Dicetak dan diperiksa oleh,{blank}Nama: ......................................")
+        row.cell(f"Mengetahui,{blank}Nama: ......................................")
+        row = table.row()
+        row.cell(
+            "NIP: ........................................\nTanggal: ..................................."
+        )
+        row.cell(
+            "NIP: ........................................\nTanggal: ..................................."
+        )
 
 
 def render_archive(record: ArchiveRecord) -> bytes:
@@ -323,6 +436,8 @@ def render_archive(record: ArchiveRecord) -> bytes:
     pairs.append(("Waktu kerja", f"{record.working_time} (waktu normal {record.normal_time})"))
     _pairs(pdf, pairs)
     pdf.ln(3)
+    if pdf.get_y() > pdf.h - pdf.b_margin - 40:  # the heading goes with its table
+        pdf.add_page()
     _line(pdf, "Langkah yang dijalankan", 11, "B", 6)
     pdf.set_font(FONT, "", 7.5)
     with pdf.table(
@@ -330,18 +445,19 @@ def render_archive(record: ArchiveRecord) -> bytes:
         width=190,
         text_align="LEFT",
         v_align="TOP",
-        line_height=3.6,
-        padding=1,
+        line_height=LINE_MM,
+        padding=CELL_PADDING,
         headings_style=FontFace(emphasis="BOLD", fill_color=(228, 234, 241)),
         repeat_headings=1,
     ) as table:
         head = table.row()
-        for text in ("No", "Kegiatan dan pelaksana", "Waktu", "Lama", "Jawaban dan hasil"):
+        for text in STEP_HEADINGS:
             head.cell(text)
         for values in _step_rows(record):
-            row = table.row()
-            for text in values:
-                row.cell(text)
+            for part in _split_rows(pdf, values, COLUMN_WIDTHS, carried="(lan-\njutan)"):
+                row = table.row()
+                for text in part:
+                    row.cell(text)
     pdf.ln(2)
     _line(
         pdf,
@@ -360,7 +476,7 @@ def render_archive(record: ArchiveRecord) -> bytes:
             pdf.multi_cell(
                 0,
                 4.4,
-                f"{where} · {h.label}: {h.text}",
+                breakable(pdf, f"{where} · {h.label}: {h.text}", 186),
                 align="L",
                 link=h.link or "",
                 new_x=XPos.LMARGIN,
@@ -395,6 +511,8 @@ def render_archive(record: ArchiveRecord) -> bytes:
         "I",
         3.8,
     )
+    pdf.ln(4)
+    _signatures(pdf, record)
     return bytes(pdf.output())
 
 

@@ -6,7 +6,8 @@ Headers are Indonesian, in row 1, frozen (in "Langkah" the SOP code and step num
 "Proses" the process number). Working times are real spreadsheet durations (fractions of a day with
 the ``[h]:mm`` number format: hours of working time, so cells can be summed and compared; a
 ``hari`` of baku mutu is written as the office's nominal working day, e.g. 8:30). Local times are
-naive spreadsheet dates in the office's zone, named in the header (``Mulai (WIB)``).
+naive spreadsheet dates in the office's zone, named in the header (``Mulai (WIB)``). Texts are whole:
+a step's kegiatan is the form's own, never cut (the cell wraps).
 
 CSV (``report_csv``): one long-format ("tidy") file holding every view, one figure per row:
 ``Bagian, Kode SOP, Langkah, Jabatan, No. proses, Ukuran, Nilai, Satuan, Nilai (menit kerja)``
@@ -68,6 +69,11 @@ WORKING = "waktu kerja"
 def _minutes(td: timedelta) -> int:
     """Whole minutes, rounded as ``format_working_duration`` rounds them."""
     return int((td + timedelta(seconds=30)) // timedelta(minutes=1))
+
+
+def _whole(text: str) -> str:
+    """A text of the SOP whole, on one line: a file keeps what the form says, never cut."""
+    return " ".join(text.split())
 
 
 def _percent(value: float | None) -> int | None:
@@ -160,7 +166,7 @@ def _sop_measures(sop: SopFigures) -> list[tuple[str, object, str]]:
 
 def _step_measures(step: StepFigures) -> list[tuple[str, object, str]]:
     return [
-        ("Kegiatan", step.short, "teks"),
+        ("Kegiatan", _whole(step.kegiatan), "teks"),
         ("Pelaksana", step.role_label, "teks"),
         ("Baku mutu (SOP)", waktu_text(step.baku_mutu), "teks"),
         ("Baku mutu", step.baku_mutu_working, WORKING),
@@ -347,7 +353,7 @@ def _steps_sheet(ws: Worksheet, report: Report) -> None:
         [
             sop.code,
             step.number,
-            step.short,
+            _whole(step.kegiatan),
             step.role_label,
             KIND_LABEL[step.kind],
             waktu_text(step.baku_mutu),
@@ -372,6 +378,8 @@ def _steps_sheet(ws: Worksheet, report: Report) -> None:
         for step in sop.steps
     ]
     _table(ws, columns, rows, freeze="C2")
+    for (cell,) in ws.iter_rows(min_row=2, max_row=len(rows) + 1, min_col=3, max_col=3):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def _processes_sheet(ws: Worksheet, report: Report) -> None:
