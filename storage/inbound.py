@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import aiosqlite
+
 from storage.base import Repo, from_ts, ts
 
 
@@ -29,10 +31,14 @@ class Inbound(Repo):
             "SELECT * FROM inbound WHERE handled_at IS NULL AND channel = ? ORDER BY id LIMIT ?",
             (channel, limit),
         )
-        return [
-            InboundBody(r["id"], r["channel"], bytes(r["body"]), from_ts(r["received_at"]))
-            for r in rows
-        ]
+        return [_body(r) for r in rows]
+
+    async def last(self, channel: str) -> InboundBody | None:
+        """The body kept last on a channel, handled or not."""
+        row = await self._one(
+            "SELECT * FROM inbound WHERE channel = ? ORDER BY id DESC LIMIT 1", (channel,)
+        )
+        return _body(row) if row is not None else None
 
     async def mark_handled(self, body_id: int, now: datetime) -> None:
         await self._update("UPDATE inbound SET handled_at = ? WHERE id = ?", (ts(now), body_id))
@@ -60,6 +66,12 @@ class Inbound(Repo):
         )
         return found is not None
 
+    async def forget(self, channel: str, before: datetime) -> int:
+        """Forget the keys of a channel's events handled before ``before``; returns how many."""
+        return await self._update(
+            "DELETE FROM inbound_events WHERE channel = ? AND handled_at < ?", (channel, ts(before))
+        )
+
     async def remember(self, channel: str, key: str, now: datetime) -> bool:
         """Remember an event as handled; False when it was handled already."""
         async with self.conn.execute(
@@ -67,3 +79,7 @@ class Inbound(Repo):
             (channel, key, ts(now)),
         ) as cur:
             return cur.rowcount > 0
+
+
+def _body(row: aiosqlite.Row) -> InboundBody:
+    return InboundBody(row["id"], row["channel"], bytes(row["body"]), from_ts(row["received_at"]))

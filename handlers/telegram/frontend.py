@@ -1,18 +1,40 @@
-"""The Telegram front end: python-telegram-bot's Application, its handlers (which turn updates into
-``bot.chat.events`` and hand them to the dialog), the command menu made from the bot's command
-table, and polling or webhook."""
+"""The Telegram front end: python-telegram-bot's Application and its handlers (which turn updates
+into ``bot.chat.events`` and hand them to the dialog), the command menu made from the bot's command
+table, and receiving updates by long polling or by a webhook, both served here rather than by PTB's
+Updater.
+
+Every update is stored (``bot.chat.inbox``) before Telegram is told it was received: polling asks
+for the next updates with an offset past the last one only after the batch is committed, and the
+webhook answers 200 only after the body is. Stored updates are handled from the database in order,
+each once by its ``update_id``; PTB's ``Application.process_update`` runs the handlers, so they do
+not know where an update came from. A kill while an update is being handled leaves it unhandled in
+the database, and it is handled again after the restart (at least once); a kill before it was
+stored leaves it unconfirmed at Telegram, which hands it out again.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hmac
+import json
 import logging
 import os
+import re
+import socket
+import time
 
 # PTB's documented opt-in: time periods such as RetryAfter.retry_after come as timedelta (the
 # coming default) instead of int with a deprecation warning. Set before telegram is imported.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import timedelta
+from urllib.parse import urlsplit
 
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
 from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
@@ -24,7 +46,7 @@ from telegram import (
 from telegram import Chat as TgChat
 from telegram import User as TgUser
 from telegram.constants import ChatMemberStatus
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -49,7 +71,7 @@ from bot.chat.events import (
     Press,
     Text,
 )
-from bot.chat.inbox import Inbox
+from bot.chat.inbox import InboundBody, Inbox
 from bot.settings import ConfigError
 from bot.words.chat import PRESS_FAILED
 from handlers.telegram.channel import TelegramChannel
@@ -57,6 +79,16 @@ from handlers.telegram.channel import TelegramChannel
 log = logging.getLogger(__name__)
 
 TELEGRAM = "telegram"
+
+# Telegram keeps an update it was not told was received for 24 hours, so a copy of one comes within
+# a day. After a week without updates it picks the next update_id at random, so the keys of handled
+# updates are forgotten before a week has passed: an old key must not make a new update look
+# handled.
+KEPT_BY_TELEGRAM = timedelta(hours=24)
+KEYS_KEPT_FOR = timedelta(days=6)
+FORGET_EVERY = 3600.0  # seconds between forgetting old keys
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - the header's name
+STOP_GRACE = 10.0  # seconds an update being handled gets to finish when the bot stops
 
 Handle = Callable[[Event], Awaitable[Answer | None]]
 
@@ -73,6 +105,8 @@ class TelegramConfig:
     listen: str = "127.0.0.1"
     port: int = 8443
     poll_timeout: int = 30
+    retry_base: float = 0.5  # seconds before polling again after a failed getUpdates, doubling
+    retry_max: float = 30.0
 
 
 def person_of(user: TgUser) -> Person:
@@ -127,7 +161,8 @@ def file_of(message: Message) -> FileRef | None:
 
 
 class TelegramFrontend:
-    """Owns the PTB Application. ``handle`` is the dialog's entry point."""
+    """Owns the PTB Application (without its Updater: updates are received here, stored, and
+    handled from the database). ``handle`` is the dialog's entry point."""
 
     name = TELEGRAM
 
@@ -143,6 +178,7 @@ class TelegramFrontend:
             # PTB waits out a flood-limit answer (429 retry_after) itself a few times; what still
             # fails reaches the sender, which waits and tries again without dropping the message.
             .rate_limiter(AIORateLimiter(max_retries=3))
+            .updater(None)
             .build()
         )
         app = self.application
@@ -161,6 +197,15 @@ class TelegramFrontend:
         )
         app.add_error_handler(self._on_error)
         self._channel = TelegramChannel(app.bot)
+        self.inbox: Inbox | None = None
+        self.port = config.port  # the webhook's, once it is served (0 in the config: any free)
+        self._server: tornado.httpserver.HTTPServer | None = None
+        self._secret = b""
+        self._wake = asyncio.Event()
+        self._caught_up = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def channel(self) -> TelegramChannel:
@@ -171,7 +216,8 @@ class TelegramFrontend:
         return str(self.application.bot.username)
 
     def attach(self, inbox: Inbox) -> None:
-        """Telegram's updates are handled as python-telegram-bot delivers them."""
+        """The bot's inbox, where updates are kept before Telegram is told they were received."""
+        self.inbox = inbox
 
     def invite_link(self, token: str) -> str:
         """The link that opens the bot with an invitation (``/start <token>``)."""
@@ -201,29 +247,25 @@ class TelegramFrontend:
         await self.application.bot.shutdown()
 
     async def start(self) -> None:
-        """Offer the command menu, then receive updates: long polling, or the webhook."""
+        """Offer the command menu, then receive updates: long polling, or the webhook. What was
+        kept and not handled before (the bot was killed) is handled first."""
+        assert self.inbox is not None  # noqa: S101 - attached before the start
         await self._set_commands()
         await self.application.start()
-        updater = self.application.updater
-        assert updater is not None  # noqa: S101 - built with an updater
         c = self.config
+        bot = self.application.bot
         if c.webhook is None:
-            await updater.start_polling(
-                poll_interval=0.0, timeout=c.poll_timeout, allowed_updates=Update.ALL_TYPES
-            )
+            await bot.delete_webhook()  # a webhook left set would refuse getUpdates
+            self._worker = asyncio.create_task(self._work(), name="telegram-inbox")
+            self._poller = asyncio.create_task(self._poll(), name="telegram-polling")
             log.info("bot @%s started (long polling)", self.username)
             return
         url, secret = c.webhook
-        path = url.rstrip("/").rsplit("/", 1)[-1] if url.count("/") > 2 else ""
-        await updater.start_webhook(
-            listen=c.listen,
-            port=c.port,
-            url_path=path,
-            webhook_url=url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-        log.info("bot @%s started (webhook on %s:%s)", self.username, c.listen, c.port)
+        self._secret = secret.encode()
+        self._serve(c.listen, c.port, _webhook_path(url))
+        self._worker = asyncio.create_task(self._work(), name="telegram-inbox")
+        await bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        log.info("bot @%s started (webhook on %s:%s)", self.username, c.listen, self.port)
 
     async def _set_commands(self) -> None:
         bot = self.application.bot
@@ -234,12 +276,148 @@ class TelegramFrontend:
             await bot.set_my_commands([BotCommand(c, d) for c, d in menu(where)], scope=scope)
 
     async def stop(self) -> None:
+        """Stop receiving; an update being handled may finish (else it is handled again at the
+        next start)."""
+        self._stopping = True
+        self._wake.set()
+        if self._server is not None:
+            self._server.stop()
+            await self._server.close_all_connections()
+            self._server = None
+        if self._poller is not None:
+            await _cancel(self._poller)
+            self._poller = None
+        if self._worker is not None:
+            await asyncio.wait({self._worker}, timeout=STOP_GRACE)
+            await _cancel(self._worker)
+            self._worker = None
         app = self.application
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
         if app.running:
             await app.stop()
         await app.shutdown()
+
+    # --- receiving -------------------------------------------------------------------------------
+
+    async def _poll(self) -> None:
+        """Long polling: each batch getUpdates returns is stored in one transaction, and only then
+        confirmed to Telegram (by the next call's offset). A failed call is tried again, waiting
+        longer each time."""
+        assert self.inbox is not None  # noqa: S101
+        await self._caught_up.wait()
+        c = self.config
+        offset = await self._resume_offset()
+        failures = 0
+        while not self._stopping:
+            try:
+                updates = await self.application.bot.get_updates(
+                    offset=offset, timeout=c.poll_timeout, allowed_updates=Update.ALL_TYPES
+                )
+                if updates:
+                    await self.inbox.keep_all(TELEGRAM, [u.to_json().encode() for u in updates])
+                    offset = updates[-1].update_id + 1
+                    self._wake.set()
+                failures = 0
+            except RetryAfter as exc:
+                delay = exc.retry_after
+                wait = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+                log.warning("getUpdates: flood limit, polling again in %.0f s", wait)
+                await asyncio.sleep(wait)
+            except TelegramError as exc:
+                # TimedOut, NetworkError, Conflict (another instance polls)...: nothing was
+                # confirmed, so nothing is lost; poll again after a while.
+                failures += 1
+                wait = min(c.retry_max, c.retry_base * 2 ** (failures - 1))
+                log.warning(
+                    "getUpdates failed (%s: %s); polling again in %.1f s",
+                    type(exc).__name__,
+                    exc,
+                    wait,
+                )
+                await asyncio.sleep(wait)
+            except Exception:
+                failures += 1
+                wait = min(c.retry_max, c.retry_base * 2 ** (failures - 1))
+                # Storing the batch failed: it was not confirmed and comes again.
+                log.exception("keeping received updates failed; polling again in %.1f s", wait)
+                await asyncio.sleep(wait)
+
+    async def _resume_offset(self) -> int | None:
+        """Where polling goes on after a restart: past the last update kept, which confirms what
+        was kept but not yet confirmed. None (Telegram's oldest first) when nothing was kept
+        within the day Telegram keeps updates: past that, update ids may start anew."""
+        assert self.inbox is not None  # noqa: S101
+        last = await self.inbox.last(TELEGRAM)
+        if last is None or self.inbox.clock.now() - last.received_at > KEPT_BY_TELEGRAM:
+            return None
+        update_id = _update_id(last.body)
+        return update_id + 1 if update_id is not None else None
+
+    def _serve(self, listen: str, port: int, path: str) -> None:
+        """The webhook, served in this process's event loop (tornado, as for WhatsApp)."""
+        route = "/" + re.escape(path) + "/?" if path else "/"
+        app = tornado.web.Application([(route, _Webhook, {"front": self})])
+        self._server = tornado.httpserver.HTTPServer(app, xheaders=True)
+        sockets = tornado.netutil.bind_sockets(port, listen, family=socket.AF_INET)
+        self.port = sockets[0].getsockname()[1]
+        self._server.add_sockets(sockets)
+
+    def genuine(self, secret: str | None) -> bool:
+        """Whether a webhook request carries the secret given to setWebhook (constant time)."""
+        if secret is None or not self._secret:
+            return False
+        return hmac.compare_digest(secret.encode(), self._secret)
+
+    async def received(self, body: bytes) -> None:
+        """Keep a webhook's update; it is handled from the database after the 200."""
+        assert self.inbox is not None  # noqa: S101 - attached before the server starts
+        await self.inbox.keep(TELEGRAM, body)
+        self._wake.set()
+
+    async def _work(self) -> None:
+        """Handle the kept updates in the order they were kept, what a restart found first."""
+        assert self.inbox is not None  # noqa: S101
+        first = True
+        forget_at = 0.0
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                if time.monotonic() >= forget_at:
+                    await self.inbox.forget(TELEGRAM, KEYS_KEPT_FOR)
+                    forget_at = time.monotonic() + FORGET_EVERY
+                kept = await self.inbox.unhandled(TELEGRAM)
+                if first and kept:
+                    log.info("handling the updates kept before the restart")
+                first = False
+                for body in kept:
+                    if self._stopping:
+                        return
+                    await self._handle_kept(body)
+            except Exception:
+                log.exception("handling kept Telegram updates failed; trying again")
+                await asyncio.sleep(1.0)
+                continue
+            if kept:
+                continue  # there may be more
+            self._caught_up.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=5.0)
+
+    async def _handle_kept(self, body: InboundBody) -> None:
+        """One kept update through PTB's handlers, unless its update_id was handled already (a
+        copy Telegram handed out again); marked handled with its key in one transaction. One that
+        fails is logged and marked too, so it cannot stop the ones after it."""
+        assert self.inbox is not None  # noqa: S101
+        key: str | None = None
+        try:
+            update = Update.de_json(json.loads(body.body), self.application.bot)
+            key = str(update.update_id)
+            if await self.inbox.seen(TELEGRAM, key):
+                log.info("update %s came again; it was handled already", key)
+            else:
+                await self.application.process_update(update)
+        except Exception:
+            log.exception("a Telegram update (inbound #%s) could not be handled", body.id)
+        await self.inbox.done(body, key)
 
     # --- handlers --------------------------------------------------------------------------------
 
@@ -335,3 +513,52 @@ class TelegramFrontend:
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("update handling failed", exc_info=context.error)
+
+
+class _Webhook(tornado.web.RequestHandler):
+    """POST: an update from Telegram, kept before it is acknowledged. One without the secret
+    given to setWebhook is refused with 403 and logged without its body."""
+
+    front: TelegramFrontend
+
+    def initialize(self, front: TelegramFrontend) -> None:
+        self.front = front
+
+    async def post(self) -> None:
+        body = self.request.body
+        if not self.front.genuine(self.request.headers.get(SECRET_HEADER)):
+            log.warning(
+                "refused a Telegram webhook request without the right secret (%d bytes, from %s)",
+                len(body),
+                self.request.remote_ip,
+            )
+            self.set_status(403)
+            return
+        if _update_id(body) is None:
+            log.warning(
+                "refused a Telegram webhook request that is no update (%d bytes)", len(body)
+            )
+            self.set_status(400)
+            return
+        await self.front.received(body)
+
+
+def _update_id(body: bytes) -> int | None:
+    """The update_id of a stored or received update; None when the body is not an update."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    return update_id if isinstance(update_id, int) else None
+
+
+def _webhook_path(url: str) -> str:
+    """The path served: the webhook URL's last segment (a reverse proxy maps the rest)."""
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
