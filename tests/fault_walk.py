@@ -9,19 +9,29 @@ only when the process is finished (or its deadline passes, which fails the test)
 The checks take what a run left behind (the database, the fake's chats, how often the bot was
 killed) and state what the design guarantees. They are a list so a check for reminders joins it
 once reminders exist.
+
+``WhileDown`` is what people do around a kill: a command the bot has received but perhaps not
+handled when it is killed, and, while it is dead, another command and a press on a process's open
+step with the note, file or link it asks for sent right after it (as a person who knows the step
+would). Telegram queues what is sent while the bot is dead; after the restart all of it must have
+been handled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.chat.messages import OutMessage
+from bot.process.files import FILE_PREFIX
 from bot.words.steps import ALREADY_DONE
-from fakes.telegram import FakeBotApi, FakeMessage, FakeUser
+from fakes.telegram import CallbackAnswer, FakeBotApi, FakeMessage, FakeUser
 from sop import engine
 from sop.engine import Action, Actor, ProcessState, Status
 from sop.handins import Handin
@@ -58,6 +68,7 @@ class Walker:
     acked: set[tuple[int, int, str]] = field(default_factory=set)  # (process, visit, choice)
     retries: int = 0
     busy: dict[int, asyncio.Lock] = field(default_factory=dict)  # a person does one thing at once
+    sent: list[tuple[float, str]] = field(default_factory=list)  # (monotonic time, what) sent
 
     async def state(self, process: int) -> tuple[str, int | None, int]:
         async with self.db.read() as tx:
@@ -82,7 +93,7 @@ class Walker:
                 self.retries += 1
                 await asyncio.sleep(0.1)
 
-    def _step_message(self, user: FakeUser, process: int, step: int) -> FakeMessage | None:
+    def step_message(self, user: FakeUser, process: int, step: int) -> FakeMessage | None:
         index = self.defn.index(step)
         head = f"Langkah {index} dari {len(self.defn.steps)}"
         for message in reversed(user.bot_messages):
@@ -97,10 +108,11 @@ class Walker:
         choice = EXPECTED[visit - 1][1]
         assert EXPECTED[visit - 1][0] == step, (process, step, visit)
         user = self.people[self.defn.step(step).pelaksana]
-        message = self._step_message(user, process, step)
+        message = self.step_message(user, process, step)
         if message is None:
             return False  # not delivered yet
         mark = user.mark()
+        self.sent.append((time.monotonic(), "press"))
         try:
             answer = await user.press(message, LABEL[choice], timeout=self.patience)
         except TimeoutError:
@@ -138,7 +150,8 @@ class Walker:
         for a reply; else the hand-in it names) and wait for "Tercatat"."""
 
         def asked(m: FakeMessage) -> bool:
-            return m.force_reply if prompt is None else prompt in m.text
+            # A prompt may name what it asks mid-sentence ("Kirim berkas draf…" for "Draf…").
+            return m.force_reply if prompt is None else prompt.lower() in m.text.lower()
 
         try:
             await user.wait_for(asked, since=since, timeout=self.patience)
@@ -146,8 +159,10 @@ class Walker:
             return False
         mark = user.mark()
         if text is None:
+            self.sent.append((time.monotonic(), "file"))
             await user.send_document(f"draf-{process}-{visit}.pdf", b"%PDF-1.4 draf")
         else:
+            self.sent.append((time.monotonic(), "text"))
             await user.send(text)
         try:
             await user.wait_for(lambda m: "Tercatat" in m.text, since=mark, timeout=self.patience)
@@ -172,6 +187,7 @@ class Run:
     kills: int = 0
     acked: set[tuple[int, int, str]] = field(default_factory=set)
     repeats: int = 0  # messages sent twice, found by the checks
+    repeated: list[tuple[int, FakeMessage]] = field(default_factory=list)  # (chat, first copy)
 
 
 Check = Callable[[Run], Awaitable[None]]
@@ -312,6 +328,7 @@ async def chats_hold_the_outbox_in_order(run: Run) -> None:
         for message in ordered:
             if message.message_id not in refs:
                 repeats.append(message)
+                run.repeated.append((chat, message))
                 count += 1
                 continue
             for repeat in repeats:
@@ -353,6 +370,37 @@ async def no_reminder_queued_twice(run: Run) -> None:
                 assert len(escalated) == (1 if step_run.escalated_at else 0), (step_run, escalated)
 
 
+def inbound_updates(db: Database) -> list[tuple[int, bool]]:
+    """(update_id, handled) of every Telegram update the bot kept, in the order it kept them."""
+    with sqlite3.connect(db.path) as conn:
+        rows = conn.execute(
+            "SELECT body, handled_at FROM inbound WHERE channel = 'telegram' ORDER BY id"
+        ).fetchall()
+    return [(int(json.loads(body)["update_id"]), handled is not None) for body, handled in rows]
+
+
+def handled_update_keys(db: Database) -> set[int]:
+    with sqlite3.connect(db.path) as conn:
+        rows = conn.execute("SELECT key FROM inbound_events WHERE channel = 'telegram'").fetchall()
+    return {int(key) for (key,) in rows}
+
+
+async def every_update_kept_and_handled(run: Run) -> None:
+    """No update Telegram handed out was lost: the ones kept have no gap in their update_ids
+    (Telegram numbers them one after another), every one was handled and its id remembered, and
+    what Telegram still holds unconfirmed was kept already (the bot stopped before its next
+    getUpdates confirmed it). Every press was answered."""
+    kept = inbound_updates(run.db)
+    ids = sorted({update_id for update_id, _ in kept})
+    assert ids, "no update was kept"
+    assert ids == list(range(ids[0], ids[-1] + 1)), ("updates missing", ids)
+    assert all(handled for _, handled in kept), [u for u, handled in kept if not handled]
+    assert handled_update_keys(run.db) >= set(ids)
+    pending = [u["update_id"] for u in run.api.pending_updates()]
+    assert set(pending) <= set(ids), ("updates neither kept nor confirmed", pending)
+    assert not run.api.unanswered_callback_queries()
+
+
 CHECKS: list[Check] = [
     every_process_finished_once,
     every_process_walked_as_the_engine_allows,
@@ -366,3 +414,153 @@ CHECKS: list[Check] = [
 async def check_all(run: Run) -> None:
     for check in CHECKS:
         await check(run)
+
+
+# --- people writing while the bot is dead --------------------------------------------------------
+
+
+@dataclass
+class Burst:
+    """What people sent around one kill: a command just before it, received by the bot when the
+    kill came, and while the bot was down another command and a press on the process's open step
+    with the note, file or link it asks for."""
+
+    kill: int
+    asked: int  # the bystander's chat's last message id before the command sent just before
+    step: int | None = None
+    visit: int | None = None
+    choice: str | None = None
+    press: asyncio.Task[CallbackAnswer] | None = None
+    note: str | None = None
+    file: bytes | None = None
+    link: str | None = None
+
+    @property
+    def while_down(self) -> dict[str, int]:
+        """What was sent while the bot was down, by kind (the command is a text)."""
+        return {
+            "press": 1 if self.press is not None else 0,
+            "text": 1 + (self.note is not None) + (self.link is not None),
+            "file": 1 if self.file is not None else 0,
+        }
+
+
+COMMANDS_PER_KILL = 2  # /tugas just before the kill, /bantuan while the bot is down
+
+
+@dataclass
+class WhileDown:
+    """People writing around a kill. Just before it a bystander sends /tugas, and the bot is
+    killed the moment Telegram no longer holds it (the bot received it; whether it handled it
+    is up to the race). While the bot is down the bystander sends /bantuan, and one process is
+    moved: its open step is pressed and what the choice asks for (a note, a file, a link) is
+    sent straight after, before any prompt could come. ``check`` waits, after the restart, until
+    all of it was handled: both commands answered, the press answered and its transition
+    stored, the note, file or link recorded on that step."""
+
+    walker: Walker
+    process: int
+    bystander: FakeUser
+
+    async def ready(self, within: float = 15.0) -> None:
+        """Until the process's open step's message is with its actor, so it can be pressed."""
+        deadline = time.monotonic() + within
+        while True:
+            status, step, _ = await self.walker.state(self.process)
+            if status != "running":
+                return
+            assert step is not None
+            actor = self.walker.people[self.walker.defn.step(step).pelaksana]
+            if self.walker.step_message(actor, self.process, step) is not None:
+                return
+            assert time.monotonic() < deadline, f"#{self.process}'s step {step} never came"
+            await asyncio.sleep(0.05)
+
+    async def just_before(self, kill: int, within: float = 15.0) -> Burst:
+        """The bystander's /tugas; returns when Telegram no longer holds it."""
+        api = self.walker.api
+        burst = Burst(kill, max((m.message_id for m in self.bystander.messages), default=0))
+        await self.bystander.send("/tugas")
+        update_id = max(u["update_id"] for u in api.pending_updates())
+        deadline = time.monotonic() + within
+        while any(u["update_id"] == update_id for u in api.pending_updates()):
+            assert time.monotonic() < deadline, "the bot did not receive the command"
+            await asyncio.sleep(0.005)
+        return burst
+
+    async def send(self, burst: Burst) -> None:
+        """While the bot is down."""
+        await self.bystander.send("/bantuan")
+        status, step, visit = await self.walker.state(self.process)
+        if status != "running":
+            return
+        assert step is not None
+        defn = self.walker.defn
+        actor = self.walker.people[defn.step(step).pelaksana]
+        message = self.walker.step_message(actor, self.process, step)
+        assert message is not None, "ready() was not awaited"
+        choice = EXPECTED[visit - 1][1]
+        burst.step, burst.visit, burst.choice = step, visit, choice
+        burst.press = asyncio.create_task(actor.press(message, LABEL[choice], timeout=120))
+        await asyncio.sleep(0.05)  # the press is queued before what follows it
+        step_def = defn.step(step)
+        chosen = step_def.choice(choice)
+        assert chosen is not None
+        if chosen.needs_note:
+            burst.note = f"{NOTE} (ditulis saat bot mati, ke-{burst.kill})"
+            await actor.send(burst.note)
+        elif chosen.positive and step_def.handin:
+            spec = step_def.handin[0]
+            if spec.kind is HandinKind.ATTACHMENT:
+                burst.file = f"%PDF-1.4 draf dikirim saat bot mati, ke-{burst.kill}".encode()
+                await actor.send_document(f"draf-mati-{burst.kill}.pdf", burst.file)
+            else:
+                burst.link = f"https://www.instagram.com/p/kpukapuas-mati-{burst.kill}/"
+                await actor.send(burst.link)
+
+    def answers(self, burst: Burst) -> list[FakeMessage]:
+        """The bot's messages to the bystander since the burst began: the list of commands (it
+        names /tugas) for /bantuan, and for /tugas the answer that no step waits for them."""
+        return [m for m in self.bystander.bot_messages if m.message_id > burst.asked]
+
+    async def check(self, burst: Burst, within: float = 30.0) -> None:
+        """After the restart: everything of the burst was handled."""
+        deadline = time.monotonic() + within
+        while True:
+            helped = {"/tugas" in m.text for m in self.answers(burst)}
+            if helped == {True, False}:
+                break
+            assert time.monotonic() < deadline, (
+                f"kill {burst.kill}: /tugas answered {False in helped}, "
+                f"/bantuan answered {True in helped}"
+            )
+            await asyncio.sleep(0.05)
+        if burst.press is None:
+            return
+        answer = await asyncio.wait_for(burst.press, within)
+        assert answer.text != ALREADY_DONE, (burst, answer)
+        assert burst.visit is not None
+        deadline = time.monotonic() + within
+        while True:
+            async with self.walker.db.read() as tx:
+                run = await tx.processes.step_run_at(self.process, burst.visit)
+                handins = await tx.processes.handins(self.process)
+            assert run is not None
+            if run.done_at is not None:
+                break
+            assert time.monotonic() < deadline, ("the press sent while down took no effect", burst)
+            await asyncio.sleep(0.05)
+        assert run.outcome == burst.choice, (burst, run)
+        if burst.note is not None:
+            assert run.note == burst.note, (burst, run)
+        given = [h for h in handins if h.step_run_id == run.id]
+        if burst.link is not None:
+            assert [h.value for h in given] == [burst.link], (burst, given)
+        if burst.file is not None:
+            assert len(given) == 1, (burst, given)
+            value = given[0].value
+            assert value.startswith(FILE_PREFIX), given
+            async with self.walker.db.read() as tx:
+                stored = await tx.files.get(int(value.removeprefix(FILE_PREFIX)))
+            assert stored is not None
+            assert stored.sha256 == hashlib.sha256(burst.file).hexdigest(), (burst, stored)

@@ -1,17 +1,21 @@
-"""The bot under faults: killed with SIGKILL at random moments and started again, a fifth of
-Telegram's calls failing, fifty presses of one button at once, and errors that could leak the
-token. Whole SOP D processes run through the real bot against the fake Bot API."""
+"""The bot under faults: killed with SIGKILL at random moments and started again while people go on
+pressing, writing and sending files, a fifth of Telegram's calls failing, fifty presses of one
+button at once, and errors that could leak the token. Whole SOP D processes run through the real
+bot against the fake Bot API."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import random
 import signal
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,13 +29,17 @@ from fakes.telegram import FakeBotApi, FakeUser, Faults
 from sop.loader import load_catalog
 from storage.db import Database
 from tests.fault_walk import (
+    COMMANDS_PER_KILL,
     EXPECTED,
     SOP_D,
+    Burst,
     Run,
     Walker,
+    WhileDown,
     chats_hold_the_outbox_in_order,
     check_all,
     every_message_delivered,
+    every_update_kept_and_handled,
     no_reminder_queued_twice,
     payload_text,
 )
@@ -39,6 +47,7 @@ from tests.harness import ADMIN_ID, T0, TOKEN, Harness, is_step, office_data, st
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUP_ID = -1001000000620
+SECOND_GROUP_ID = -1001000000621
 SECRET = TOKEN.split(":", 1)[1]  # the part of the token that must never be shown
 
 
@@ -136,6 +145,20 @@ def kapuas_with_group() -> dict[str, Any]:
     return data
 
 
+def second_kapuas() -> dict[str, Any]:
+    """A second office with the same SOP and people of its own (Telegram ids 100 further on):
+    its process moves only while the bot is dead, and its people's prompts never meet the
+    walkers'."""
+    data = office_data("kapuas")
+    data["code"] = "kpu-kapuas-dua"
+    data["name"] = "KPU Kabupaten Kapuas Kedua"
+    data["group_chat_id"] = SECOND_GROUP_ID  # where its announcement goes
+    for person in data["people"]:
+        person["telegram_id"] += 100
+        person["name"] += " Dua"
+    return data
+
+
 async def people_of(api: FakeBotApi, data: dict[str, Any]) -> dict[str, FakeUser]:
     """The office's people, who have all opened the bot, and its group with the bot in it."""
     admin = api.user(ADMIN_ID, "Admin Kantor", started=True)
@@ -179,26 +202,104 @@ KILLS = 6
 PROCESSES = 3
 
 
+@dataclass
+class Kill:
+    """One kill: what people sent around it, and the duplicates it caused."""
+
+    burst: Burst
+    calls: int  # the fake's call log at the kill
+    last_ids: dict[int, int]  # chat -> its last message id at the kill
+    down: float = 0.0  # seconds from the kill to the restart
+    sent: Counter[str] = field(default_factory=Counter)  # sent while down: press, text, file
+    answered_twice: int = 0  # presses handled again after the restart (Telegram refused)
+    commands_twice: int = 0  # the bystander's commands answered more than once
+    sent_twice: int = 0  # messages Telegram took twice (the mark "sent" died with the bot)
+
+    def line(self) -> str:
+        sent = ", ".join(f"{self.sent[kind]} {kind}" for kind in ("press", "text", "file"))
+        return (
+            f"kill {self.burst.kill}: down {self.down:.2f} s, sent meanwhile {sent}; "
+            f"answered twice: {self.answered_twice} press, {self.commands_twice} command; "
+            f"messages sent twice {self.sent_twice}"
+        )
+
+
+def last_ids(api: FakeBotApi, chats: list[int]) -> dict[int, int]:
+    found = {}
+    for chat in chats:
+        shown = api.user(chat, "x") if chat > 0 else api.group(chat, "x")
+        found[chat] = max((m.message_id for m in shown.messages), default=0)
+    return found
+
+
+def count_duplicates(api: FakeBotApi, kills: list[Kill], run: Run, bystander: FakeUser) -> None:
+    """Attribute to each kill the duplicates it caused. An update whose handling the kill cut
+    short is handled again after the restart: a press then gets a second answer, which Telegram
+    refuses; the bystander's command gets a second reply. A message Telegram took just before the
+    kill, before the sender marked it sent, is sent again after the restart: its first copy (no
+    outbox row points at it) was sent before the kill and after the one before."""
+    bounds = [k.calls for k in kills] + [len(api.calls)]
+    for kill, (start, end) in zip(kills, itertools.pairwise(bounds), strict=True):
+        kill.answered_twice = sum(
+            1
+            for call in api.calls[start:end]
+            if call.method == "answerCallbackQuery"
+            and call.status == 400
+            and "query is too old" in (call.description or "")
+        )
+    for chat, message in run.repeated:
+        owner = next((k for k in kills if message.message_id <= k.last_ids[chat]), None)
+        assert owner is not None, ("a message sent twice with no kill before it", chat, message)
+        owner.sent_twice += 1
+    # The bystander only ever gets answers to its commands (a reply sent twice counts once).
+    once = {m.message_id for m in bystander.bot_messages} - {
+        m.message_id for chat, m in run.repeated if chat == bystander.id
+    }
+    ends = [k.burst.asked for k in kills[1:]] + [max(once, default=0)]
+    for kill, end in zip(kills, ends, strict=True):
+        answers = sum(1 for n in once if kill.burst.asked < n <= end)
+        kill.commands_twice = answers - COMMANDS_PER_KILL
+
+
 async def test_the_bot_killed_at_random_moments_loses_no_transition_and_no_message(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
     """SOP D processes are walked to their end while the bot process is killed with SIGKILL at
-    random moments (seeded) and started again each time.
+    random moments (seeded) and started again each time. Someone sends /tugas just before each
+    kill, which comes the moment Telegram no longer holds it (the bot received it, and may not
+    have handled it). While the bot is dead people go on, and Telegram queues what they send: the
+    walkers press, write and send files as they would, the same someone sends /bantuan, and one
+    more process (of a second office) is moved only then: its open step is pressed and the note,
+    file or link the choice asks for is sent at once.
 
-    What the design guarantees, and so what is checked: every transition the bot confirmed is
+    What the design guarantees, and so what is checked: every update Telegram handed out was kept
+    before it was confirmed and handled (the ones sent while the bot was dead included: each
+    press answered and its transition stored, each note, file and link recorded on its step,
+    each command answered), each by its update_id once; every transition the bot confirmed is
     stored, and every stored transition is one the engine allows, once in the audit chain; every
     message that was due is delivered (the outbox holds nothing unsent), in order within its chat.
-    Delivery is at least once, not exactly once: the sender marks a message sent after Telegram
+
+    Two things are at least once, not exactly once, and are counted per kill. An update being
+    handled when the bot is killed is handled again after the restart (it was not yet marked
+    handled): a press then gets a second answer, which Telegram refuses, and its step refuses the
+    second attempt ("Sudah diproses."), so nothing happens twice; a kill leaves at most one, as
+    updates are handled one at a time. And the sender marks a message sent after Telegram
     answers, so a kill between the answer and the mark sends that message again after the
-    restart. That repeat is accepted: it comes right before its copy, and a kill leaves at most
-    one per chat (only a chat's first pending message is ever in flight). A step's buttons are
-    idempotent, so pressing a repeated step message changes nothing.
+    restart: the repeat comes right before its copy, at most one per chat and kill.
     """
     rng = random.Random(6)
     data = kapuas_with_group()
+    second = second_kapuas()
     bot = BotProcess(api, tmp_path)
     await bot.import_office(data)
+    await bot.import_office(second)
     people = await people_of(api, data)
+    others = {
+        p["roles"][0]: api.user(p["telegram_id"], p["name"], started=True) for p in second["people"]
+    }
+    await api.group(SECOND_GROUP_ID, "KPU Kapuas Kedua").add_bot(by=api.user(ADMIN_ID, "Admin"))
+    chats = [*(u.id for u in people.values()), *(u.id for u in others.values()), ADMIN_ID]
+    chats += [GROUP_ID, SECOND_GROUP_ID]
     db = await Database.open(bot.database)
     try:
         await bot.start()
@@ -209,12 +310,17 @@ async def test_the_bot_killed_at_random_moments_loses_no_transition_and_no_messa
             await start_process(chat, people["kasubbag_hukum_sdm"], defn, f"Konten uji kill {n}")
             for n in range(PROCESSES)
         ]
+        dead_time = await start_process(
+            chat, others["kasubbag_hukum_sdm"], defn, "Konten saat bot mati"
+        )
         walker = Walker(api, db, defn, people, patience=3.0)
-        walks = asyncio.gather(*(walker.walk(p, within=90) for p in processes))
+        moved_while_down = Walker(api, db, defn, others, patience=3.0)
+        while_down = WhileDown(moved_while_down, dead_time, others["sekretaris"])
+        walks = asyncio.gather(*(walker.walk(p, within=120) for p in processes))
         # Kill points spread over the run: after a random number of stored transitions, and a
         # random moment after that.
         points = sorted(rng.sample(range(1, PROCESSES * len(EXPECTED)), KILLS))
-        kills = 0
+        kills: list[Kill] = []
         for point in points:
             while not walks.done():
                 if await closed(db, processes) >= point:
@@ -222,24 +328,45 @@ async def test_the_bot_killed_at_random_moments_loses_no_transition_and_no_messa
                 await asyncio.sleep(0.02)
             if walks.done():
                 break
+            await while_down.ready()
             await asyncio.sleep(rng.uniform(0.0, 0.3))
+            burst = await while_down.just_before(len(kills) + 1)
             await bot.kill()
-            kills += 1
+            killed_at = time.monotonic()
+            kill = Kill(burst, len(api.calls), last_ids(api, chats))
+            kills.append(kill)
+            await while_down.send(burst)
+            await asyncio.sleep(rng.uniform(0.3, 1.0))  # the walkers go on meanwhile
+            restarted_at = time.monotonic()
+            kill.down = restarted_at - killed_at
+            kill.sent.update(burst.while_down)
+            kill.sent.update(what for at, what in walker.sent if killed_at <= at < restarted_at)
             await bot.start()
+            await while_down.check(burst)
         await walks
+        await moved_while_down.walk(dead_time, within=60)
         await wait_delivered(db)
         await bot.stop()
         run = Run(
             db=db,
             api=api,
             catalog=catalog,
-            processes=processes,
-            chats=[*(u.id for u in people.values()), ADMIN_ID, GROUP_ID],
-            kills=kills,
-            acked=walker.acked,
+            processes=[*processes, dead_time],
+            chats=chats,
+            kills=len(kills),
+            acked=walker.acked | moved_while_down.acked,
         )
         await check_all(run)
-        assert kills == KILLS, f"the walks ended after {kills} kills"
+        await every_update_kept_and_handled(run)
+        count_duplicates(api, kills, run, others["sekretaris"])
+        report = "\n".join(k.line() for k in kills)
+        print(f"\nSIGKILL while people write, kill by kill:\n{report}")
+        assert len(kills) == KILLS, f"the walks ended after {len(kills)} kills\n{report}"
+        assert all(k.sent["press"] and k.sent["text"] for k in kills), report
+        assert sum(k.sent["file"] for k in kills) >= 3, report
+        # Updates are handled one at a time: a kill cuts short the handling of one at most.
+        assert all(k.answered_twice + k.commands_twice <= 1 for k in kills), report
+        assert all(k.commands_twice >= 0 for k in kills), report
         assert walker.acked
         assert SECRET not in bot.log_text()
     finally:
