@@ -392,3 +392,28 @@ def test_office_import_names_a_missing_file_and_warns_of_placeholder_ids(
     assert "dibuat" in done.out
     assert "Peringatan: 4 orang di kpu-kabupaten-kapuas.yaml masih memakai id contoh" in done.err
     assert "Hildayani" in done.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["audit", "verify"],
+        ["audit", "export", "1", "--out", "arsip.pdf"],
+        ["report", "--office", "x", "--from", "2026-01-01", "--to", "2026-01-31"],
+        ["office", "import", str(EXAMPLES / "kpu-kabupaten-kapuas.yaml")],
+    ],
+)
+def test_a_file_that_is_no_database_is_named_not_opened(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Opening one used to hang the command (or end in a traceback)."""
+    monkeypatch.chdir(tmp_path)
+    text = tmp_path / "catatan.txt"
+    text.write_text("bukan basis data")
+    assert main([*argv, "--database", str(text)]) == 2
+    assert f"Berkas {text} bukan basis data sopbot (SQLite)." in capsys.readouterr().err
+    assert main([*argv, "--database", str(tmp_path)]) == 2
+    assert "adalah sebuah folder, bukan berkas" in capsys.readouterr().err

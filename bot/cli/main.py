@@ -15,6 +15,7 @@ from bot.cli.reports import (
     add_report_arguments,
     check_suffix,
     cmd_sop_png,
+    database_problem,
 )
 from bot.settings import ConfigError, Settings
 from bot.words.sop_form import MIN_WIDTH, catalogue, form
@@ -104,8 +105,9 @@ async def _audit_verify_async(path: Path) -> int:
 
 def _audit_verify(args: argparse.Namespace) -> int:
     path = Path(args.database) if args.database else _settings().database_path
-    if not path.exists():
-        print(f"Basis data {path} tidak ditemukan.", file=sys.stderr)
+    problem = database_problem(path)
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 2
     return asyncio.run(_audit_verify_async(path))
 
@@ -168,6 +170,10 @@ def _office_import(args: argparse.Namespace) -> int:
     settings = _settings()
     if args.database:
         settings.database_path = Path(args.database)
+    problem = database_problem(settings.database_path, must_exist=False)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     try:
         return asyncio.run(_office_import_async(path, settings))
     except SopFileError as exc:

@@ -68,13 +68,34 @@ def check_suffix(out: Path | str, suffixes: str | Sequence[str], option: str) ->
     return False
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def database_problem(path: Path, *, must_exist: bool = True) -> str | None:
+    """Why ``path`` cannot be the bot's database, in Indonesian, or None: a missing file (when it
+    must exist), a folder, or a file that is not an SQLite database (opening one would fail)."""
+    if path.is_dir():
+        return f"Basis data {path} adalah sebuah folder, bukan berkas."
+    if not path.exists():
+        return f"Basis data {path} tidak ditemukan." if must_exist else None
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        return f"Basis data {path} tidak dapat dibaca: {os_reason(exc)}."
+    if head and head != SQLITE_HEADER:
+        return f"Berkas {path} bukan basis data sopbot (SQLite)."
+    return None
+
+
 def _database_path(database: Path | str | None) -> Path | None:
     if database is not None:
         path = Path(database)
     else:
         path = Settings().database_path
-    if not path.exists():
-        _err(f"Basis data {path} tidak ditemukan.")
+    problem = database_problem(path)
+    if problem is not None:
+        _err(problem)
         return None
     return path
 
