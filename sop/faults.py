@@ -308,6 +308,16 @@ def problems(
     return found
 
 
+def told(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
+    """A ``ValidationError`` as people read it, one fault a line (``calendar.hours: ...``): for a
+    message that has no file to name, such as a change made in chat."""
+    lines = []
+    for found in problems(exc, model):
+        path = path_text(found.loc) if found.show_path else ""
+        lines.append(f"{path}: {found.text}" if path else found.text)
+    return "\n".join(lines)
+
+
 def path_text(loc: Loc) -> str:
     """A location inside an entry as the file writes it: ``handin[2].label`` (counted from 1)."""
     out = ""

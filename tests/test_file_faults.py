@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_core.core_schema import ErrorType
 
@@ -20,7 +21,7 @@ from bot.office.files import (
     read_office_file,
     validate_office,
 )
-from sop.faults import YamlFault, error_text, read_yaml
+from sop.faults import YamlFault, error_text, read_yaml, told
 from sop.loader import BUILTIN_DIR, SopFileError, load_catalog
 from tests.harness import office_data
 
@@ -326,3 +327,16 @@ def test_lines_point_at_the_key_an_error_is_about() -> None:
     assert lines.line(("steps", 1)) == 5
     assert lines.line(("steps", 1, "kegiatan")) == 5  # missing: the entry's own line
     assert lines.line(("tidak_ada",)) == 1
+
+
+def test_a_change_made_in_chat_is_told_without_a_file() -> None:
+    from bot.office.settings import OfficeSettings
+
+    with pytest.raises(ValidationError) as refused:
+        OfficeSettings.model_validate({"calendar": {"closed_dates": ["2026-02-30"], "x": 1}})
+    text = told(refused.value, OfficeSettings)
+    assert text.splitlines() == [
+        "calendar.closed_dates[1]: tanggal '2026-02-30' tidak ada di kalender",
+        "calendar: kunci 'x' tidak dikenal",
+    ]
+    _clean([text])
