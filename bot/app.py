@@ -174,6 +174,7 @@ class SopBot:
             admins=s.admin_identities(),
             on_commit=self._wake,
         )
+        await self.admin.mark_deployment_admins()
         replies = Replies(
             self.db, self.clock, {n: c.limits for n, c in channels.items()}, self._wake
         )

@@ -33,13 +33,19 @@ class Redact(logging.Filter):
         return True
 
 
+def formatter() -> logging.Formatter:
+    """Log lines stamped with their time and its zone (the server's; offices may be in others)."""
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    return logging.Formatter(fmt, datefmt="%Y-%m-%dT%H:%M:%S%z")
+
+
 def setup_logging(level: str, secrets: Iterable[str] = ()) -> Redact:
     redact = Redact(secrets)
     root = logging.getLogger()
     root.setLevel(level)
     if not root.handlers:
         stream = logging.StreamHandler()
-        stream.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        stream.setFormatter(formatter())
         root.addHandler(stream)
     for handler in root.handlers:
         handler.addFilter(redact)
@@ -47,6 +53,6 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> Redact:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Libraries' routine lines (every webhook request, every update handled) are not the bot's.
-    for name in ("tornado.access", "pywa", "pywa_async", "fontTools"):
+    for name in ("tornado.access", "pywa", "pywa_async", "fontTools", "matplotlib", "PIL"):
         logging.getLogger(name).setLevel(logging.WARNING)
     return redact

@@ -1,5 +1,6 @@
 """Conversation state kept in the database, so nothing is lost across restarts: the opaque tokens
-behind buttons, and what the bot is waiting for from a person (a note, a hand-in, a title)."""
+behind buttons, and what the bot is waiting for from a person (a note, a hand-in, a title), one
+prompt per person and topic, with the messages that asked it."""
 
 from __future__ import annotations
 
@@ -50,12 +51,35 @@ class ButtonToken:
 
 
 @dataclass(frozen=True)
-class PendingInput:
+class Prompt:
+    """Something the bot asked a person and waits for: a note, a hand-in, a title, a date. One
+    per person and topic (``proses:12``, a new process, the office's settings)."""
+
+    id: int
     user_id: int
+    topic: str
     kind: str
+    label: str  # names what is asked, for a person choosing which question a message answers
     payload: dict[str, Any]
+    process_id: int | None
+    wants_file: bool
     created_at: datetime
     expires_at: datetime
+
+    @classmethod
+    def of(cls, row: aiosqlite.Row) -> Prompt:
+        return cls(
+            id=row["id"],
+            user_id=row["user_id"],
+            topic=row["topic"],
+            kind=row["kind"],
+            label=row["label"],
+            payload=json.loads(row["payload"]),
+            process_id=row["process_id"],
+            wants_file=bool(row["wants_file"]),
+            created_at=from_ts(row["created_at"]),
+            expires_at=from_ts(row["expires_at"]),
+        )
 
 
 class Conversation(Repo):
@@ -122,34 +146,86 @@ class Conversation(Repo):
         )
         return changed > 0
 
-    # --- pending inputs -------------------------------------------------------------------------
+    # --- prompts ---------------------------------------------------------------------------------
 
-    async def expect(
-        self, user_id: int, kind: str, payload: dict[str, Any], now: datetime, expires_at: datetime
-    ) -> None:
-        """Remember what the bot now waits for from this person (replacing anything earlier)."""
+    async def ask(
+        self,
+        user_id: int,
+        topic: str,
+        kind: str,
+        label: str,
+        payload: dict[str, Any],
+        now: datetime,
+        expires_at: datetime,
+        *,
+        process_id: int | None = None,
+        wants_file: bool = False,
+    ) -> int:
+        """Wait for an answer from this person on ``topic``, replacing what was asked on it
+        before (a new id: a button of the earlier prompt no longer answers it)."""
+        await self._update("DELETE FROM prompts WHERE user_id = ? AND topic = ?", (user_id, topic))
+        return await self._insert(
+            "INSERT INTO prompts (user_id, topic, kind, label, payload, process_id, wants_file, "
+            "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                user_id,
+                topic,
+                kind,
+                label,
+                dumps(payload),
+                process_id,
+                int(wants_file),
+                ts(now),
+                ts(expires_at),
+            ),
+        )
+
+    async def asked_in(self, outbox_id: int, user_id: int, topic: str) -> None:
+        """The message (an outbox row) that asked ``user_id`` about ``topic``."""
         await self._update(
-            "INSERT INTO pending_inputs (user_id, kind, payload, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET kind = excluded.kind, "
-            "payload = excluded.payload, created_at = excluded.created_at, "
-            "expires_at = excluded.expires_at",
-            (user_id, kind, dumps(payload), ts(now), ts(expires_at)),
+            "INSERT OR REPLACE INTO prompt_messages (outbox_id, user_id, topic) VALUES (?, ?, ?)",
+            (outbox_id, user_id, topic),
         )
 
-    async def expected(self, user_id: int, now: datetime) -> PendingInput | None:
+    async def topic_of_message(self, outbox_id: int, user_id: int) -> str | None:
+        found = await self._scalar(
+            "SELECT topic FROM prompt_messages WHERE outbox_id = ? AND user_id = ?",
+            (outbox_id, user_id),
+        )
+        return None if found is None else str(found)
+
+    async def prompts(self, user_id: int, now: datetime) -> list[Prompt]:
+        """What the bot waits for from this person, the earliest asked first."""
+        rows = await self._all(
+            "SELECT * FROM prompts WHERE user_id = ? AND expires_at > ? ORDER BY id",
+            (user_id, ts(now)),
+        )
+        return [Prompt.of(r) for r in rows]
+
+    async def prompt(self, prompt_id: int, now: datetime) -> Prompt | None:
         row = await self._one(
-            "SELECT * FROM pending_inputs WHERE user_id = ? AND expires_at > ?", (user_id, ts(now))
+            "SELECT * FROM prompts WHERE id = ? AND expires_at > ?", (prompt_id, ts(now))
         )
-        if row is None:
-            return None
-        return PendingInput(
-            user_id=row["user_id"],
-            kind=row["kind"],
-            payload=json.loads(row["payload"]),
-            created_at=from_ts(row["created_at"]),
-            expires_at=from_ts(row["expires_at"]),
-        )
+        return Prompt.of(row) if row else None
 
-    async def forget(self, user_id: int) -> bool:
-        removed = await self._update("DELETE FROM pending_inputs WHERE user_id = ?", (user_id,))
+    async def prompt_on(self, user_id: int, topic: str, now: datetime) -> Prompt | None:
+        row = await self._one(
+            "SELECT * FROM prompts WHERE user_id = ? AND topic = ? AND expires_at > ?",
+            (user_id, topic, ts(now)),
+        )
+        return Prompt.of(row) if row else None
+
+    async def drop_prompt(self, prompt_id: int) -> bool:
+        return await self._update("DELETE FROM prompts WHERE id = ?", (prompt_id,)) > 0
+
+    async def drop_topic(self, user_id: int, topic: str) -> bool:
+        removed = await self._update(
+            "DELETE FROM prompts WHERE user_id = ? AND topic = ?", (user_id, topic)
+        )
         return removed > 0
+
+    async def drop_all(self, user_id: int, now: datetime) -> list[Prompt]:
+        """Drop everything asked of this person; returns what was still awaited."""
+        awaited = await self.prompts(user_id, now)
+        await self._update("DELETE FROM prompts WHERE user_id = ?", (user_id,))
+        return awaited

@@ -6,6 +6,7 @@ which is also the address of their private chat); an office has a group chat per
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -53,10 +54,20 @@ class Identity:
 class User:
     id: int
     name: str
-    is_admin: bool
+    is_admin: bool  # an admin of the deployment: every office
     active: bool
     identities: tuple[Identity, ...] = ()
     preferred_channel: str | None = None
+    admin_of: frozenset[int] = frozenset()  # the offices this person is an admin of
+
+    def administers(self, office_id: int) -> bool:
+        """Whether this person manages an office: a deployment admin, or that office's admin."""
+        return self.active and (self.is_admin or office_id in self.admin_of)
+
+    @property
+    def any_admin(self) -> bool:
+        """An admin of the deployment or of at least one office."""
+        return self.active and (self.is_admin or bool(self.admin_of))
 
     def address(self, channel: str | None = None) -> Identity | None:
         """Where the person is reached: on ``channel`` if given, else on their preferred channel,
@@ -77,14 +88,18 @@ class User:
             active=bool(row["active"]),
             identities=tuple(Identity(str(c), str(e), s) for c, e, s in ids),
             preferred_channel=row["preferred_channel"],
+            admin_of=frozenset(json.loads(row["admin_of"]) if row["admin_of"] else ()),
         )
 
 
-# Users with their identities (oldest first), and offices with their groups, in one row each.
+# Users with their identities (oldest first) and the offices they administer, and offices with
+# their groups, in one row each.
 USER_ROWS = (
     "SELECT u.*, (SELECT json_group_array(json_array(i.channel, i.external_id, i.scoped_id)) "
     "FROM "
-    "(SELECT * FROM identities WHERE user_id = u.id ORDER BY created_at, channel) i) AS ids "
+    "(SELECT * FROM identities WHERE user_id = u.id ORDER BY created_at, channel) i) AS ids, "
+    "(SELECT json_group_array(a.office_id) FROM office_admins a WHERE a.user_id = u.id) "
+    "AS admin_of "
     "FROM users u"
 )
 OFFICE_ROWS = (
@@ -105,6 +120,8 @@ class Holding:
     absent_user_id: int | None
     valid_from: date | None
     valid_until: date | None
+    handed_over: bool = False  # a stand-in's open steps were sent to them as the period began
+    handed_back: bool = False  # ... and back to the holders as it ended
 
     @classmethod
     def of(cls, row: aiosqlite.Row) -> Holding:
@@ -117,6 +134,8 @@ class Holding:
             absent_user_id=row["absent_user_id"],
             valid_from=date.fromisoformat(row["valid_from"]) if row["valid_from"] else None,
             valid_until=date.fromisoformat(row["valid_until"]) if row["valid_until"] else None,
+            handed_over=row["handed_over_at"] is not None,
+            handed_back=row["handed_back_at"] is not None,
         )
 
     def covers(self, day: date) -> bool:
@@ -309,9 +328,45 @@ class Offices(Repo):
         )
         return changed > 0
 
-    async def admins(self) -> list[User]:
-        rows = await self._all(f"{USER_ROWS} WHERE u.is_admin = 1 AND u.active = 1 ORDER BY u.id")
+    async def admins(self, office_id: int | None = None) -> list[User]:
+        """The deployment's admins, and with ``office_id`` that office's admins too."""
+        rows = await self._all(
+            f"{USER_ROWS} WHERE u.active = 1 AND (u.is_admin = 1 OR u.id IN "  # noqa: S608 - only fixed SQL and placeholders are interpolated
+            "(SELECT user_id FROM office_admins WHERE office_id = ?)) ORDER BY u.id",
+            (office_id,),
+        )
         return [User.of(r) for r in rows]
+
+    async def set_office_admin(
+        self, office_id: int, user_id: int, admin: bool, now: datetime
+    ) -> bool:
+        """Make a person an admin of an office, or no longer; False when nothing changed."""
+        if admin:
+            sql = (
+                "INSERT OR IGNORE INTO office_admins (office_id, user_id, created_at) "
+                "VALUES (?, ?, ?)"
+            )
+            return await self._update(sql, (office_id, user_id, ts(now))) > 0
+        return (
+            await self._update(
+                "DELETE FROM office_admins WHERE office_id = ? AND user_id = ?",
+                (office_id, user_id),
+            )
+            > 0
+        )
+
+    async def mark_admins(self, identities: Iterable[tuple[str, str]], now: datetime) -> int:
+        """Make exactly the people known by ``identities`` the deployment's admins (the
+        settings' lists); returns how many people's mark changed."""
+        wanted = {
+            u.id
+            for u in [await self.user_by_identity(c, e) for c, e in identities]
+            if u is not None
+        }
+        marked = {int(r[0]) for r in await self._all("SELECT id FROM users WHERE is_admin = 1")}
+        for user_id in wanted ^ marked:
+            await self.set_admin(user_id, user_id in wanted, now)
+        return len(wanted ^ marked)
 
     async def people(self, office_id: int) -> list[tuple[User, list[Holding]]]:
         """Everyone with a role (or stand-in) in the office, with their holdings, by name."""
@@ -367,6 +422,29 @@ class Offices(Repo):
             ),
         )
 
+    async def standins_to_hand(self) -> list[tuple[Holding, Office]]:
+        """Stand-ins whose open steps are still to be handed over or back, with their office."""
+        rows = await self._all(
+            "SELECT * FROM role_holders WHERE kind = 'plh' "
+            "AND (handed_over_at IS NULL OR handed_back_at IS NULL) ORDER BY id"
+        )
+        found = []
+        for row in rows:
+            holding = Holding.of(row)
+            office = await self.get(holding.office_id)
+            if office is not None:
+                found.append((holding, office))
+        return found
+
+    async def mark_handed(self, holding_id: int, back: bool, now: datetime) -> bool:
+        """Mark a stand-in's steps handed over (or back); False when that was done already."""
+        column = "handed_back_at" if back else "handed_over_at"
+        changed = await self._update(
+            f"UPDATE role_holders SET {column} = ? WHERE id = ? AND {column} IS NULL",  # noqa: S608 - one of two fixed column names
+            (ts(now), holding_id),
+        )
+        return changed > 0
+
     async def remove_standin(self, holding_id: int) -> bool:
         removed = await self._update(
             "DELETE FROM role_holders WHERE id = ? AND kind = 'plh'", (holding_id,)
@@ -403,10 +481,11 @@ class Offices(Repo):
         return frozenset(h.role for h in map(Holding.of, rows) if h.covers(day))
 
     async def offices_of(self, user_id: int) -> list[Office]:
+        """The offices a person belongs to: where they hold a role, stand in, or are admin."""
         rows = await self._all(
             f"{OFFICE_ROWS} WHERE o.id IN (SELECT office_id FROM role_holders WHERE user_id = ?) "  # noqa: S608 - only fixed SQL and placeholders are interpolated
-            "ORDER BY o.code",
-            (user_id,),
+            "OR o.id IN (SELECT office_id FROM office_admins WHERE user_id = ?) ORDER BY o.code",
+            (user_id, user_id),
         )
         return [Office.of(r) for r in rows]
 

@@ -178,6 +178,16 @@ class Outbox(Repo):
             (ts(now), channel, chat_id),
         )
 
+    async def sent_in_chat(self, channel: str, chat_id: str, message_ref: str) -> OutboxItem | None:
+        """The message sent into a chat as ``message_ref`` (a Telegram message id is only unique
+        within its chat)."""
+        row = await self._one(
+            "SELECT * FROM outbox WHERE channel = ? AND message_ref = ? AND chat_id = ? "
+            "AND kind = 'send' ORDER BY id LIMIT 1",
+            (channel, message_ref, chat_id),
+        )
+        return OutboxItem.of(row) if row else None
+
     async def by_ref(self, channel: str, message_ref: str) -> OutboxItem | None:
         row = await self._one(
             "SELECT * FROM outbox WHERE channel = ? AND message_ref = ? ORDER BY id LIMIT 1",

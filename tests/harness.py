@@ -180,9 +180,13 @@ class Harness:
         calendar: dict[str, Any] | None = None,
         whatsapp: Iterable[str] = (),
         both: Iterable[str] = (),
+        agenda_template: str | None = None,
+        admins: Iterable[str] = (),
     ) -> None:
         """Import a test office; ``calendar`` replaces the 24/7 calendar most tests use;
-        ``whatsapp`` and ``both`` name the roles whose people are on WhatsApp."""
+        ``whatsapp`` and ``both`` name the roles whose people are on WhatsApp;
+        ``agenda_template`` replaces the office's agenda number format; the people of the roles
+        in ``admins`` are the office's admins (``admin: true``)."""
         assert self.bot is not None
         assert self.bot.db is not None
         assert self.bot.catalog is not None
@@ -191,6 +195,11 @@ class Harness:
             raw["sops"] = sops
         if calendar is not None:
             raw["calendar"] = calendar
+        if agenda_template is not None:
+            raw["agenda_template"] = agenda_template
+        for person in raw["people"]:
+            if set(person["roles"]) & set(admins):
+                person["admin"] = True
         data = validate_office(raw, f"{code}.yaml", self.bot.catalog)
         await Admin(self.bot.db, self.bot.catalog, self.clock).import_office(data)
 
@@ -311,7 +320,8 @@ async def start_process(h: Harness, starter: FakeUser, defn: SopDefinition, titl
 
 async def hand_in(user: FakeUser, kind: HandinKind, label: str, value: Handin, since: Mark) -> Mark:
     """Answer one hand-in prompt the way a person would."""
-    prompt = await user.wait_for(lambda m: label in m.text, since=since)
+    # The prompt names what it asks mid-sentence ("Kirim tautan konten…" for "Tautan konten…").
+    prompt = await user.wait_for(lambda m: label.lower() in m.text.lower(), since=since)
     mark = user.mark()
     if kind is HandinKind.ATTACHMENT:
         await user.send_document(
@@ -379,7 +389,8 @@ async def wa_choose(person: FakeWaUser, message: FakeWaMessage, label: str) -> F
 
 
 def mentions(text: str) -> Callable[[FakeWaMessage], bool]:
-    return lambda m: text in m.text
+    """A message naming ``text``, mid-sentence or not ("tautan konten…" names "Tautan konten…")."""
+    return lambda m: text.lower() in m.text.lower()
 
 
 def offers(label: str) -> Callable[[FakeWaMessage], bool]:

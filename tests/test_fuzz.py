@@ -66,7 +66,16 @@ who = st.one_of(
 )
 text = st.text(min_size=1, max_size=300).filter(lambda t: t.strip() != "")
 data = st.text(min_size=1, max_size=64)
-args = st.one_of(st.just(""), st.integers(-3, 40).map(str), st.text(max_size=30))
+# What a person may type after a command: nothing, small and huge numbers, signs, digits of
+# other scripts (superscript, Arabic-Indic, full-width), words.
+ODD_ARGS = ["²", "٣", "１２", "#", "#-5", "1.5", "9999999999999999999999999", "0", "#0012", "1 2"]
+args = st.one_of(
+    st.just(""),
+    st.integers(-3, 40).map(str),
+    st.integers(10**17, 10**30).map(str),
+    st.sampled_from(ODD_ARGS),
+    st.text(max_size=30),
+)
 command = st.builds(
     lambda name, arg: f"/{name} {arg}".strip(),
     st.one_of(st.sampled_from(COMMANDS), st.from_regex(r"[a-z_]{1,12}", fullmatch=True)),
@@ -229,3 +238,23 @@ async def test_random_updates_in_random_order_break_nothing(fuzz: Fuzz, batch: l
             await fuzz.do(event)
         await fuzz.settle()
         await fuzz.check(errors)
+
+
+async def test_every_argument_of_a_process_command_gets_a_clear_answer(h: Harness) -> None:
+    """No handler raises on what a person can type: each odd argument gets one Indonesian
+    answer, a number no process has is "not found", and a word asks for a number."""
+    await h.import_office("kapuas")
+    people = await h.office_people("kapuas")
+    budi = people["kasubbag_hukum_sdm"]
+    with errors_logged() as errors:
+        for name in ("riwayat", "batal"):
+            for arg in ODD_ARGS:
+                mark = budi.mark()
+                await budi.send(f"/{name} {arg}")
+                answer = (await budi.wait_for(since=mark)).text
+                number = arg.removeprefix("#")
+                if number.isdecimal():
+                    assert "tidak ditemukan" in answer, (name, arg, answer)
+                else:
+                    assert answer == f"Tulis nomor prosesnya, misalnya /{name} 12.", (arg, answer)
+    assert not errors.records, [r.getMessage() for r in errors.records]

@@ -81,7 +81,8 @@ async def test_migrations_from_empty_set_user_version_and_pragmas(tmp_path: Path
             "button_tokens",
             "identities",
             "office_groups",
-            "pending_inputs",
+            "prompts",
+            "prompt_messages",
             "invites",
             "agenda_numbers",
             "sop_versions",
@@ -337,13 +338,33 @@ async def test_tokens_and_pending_inputs(db: Database) -> None:
         assert await tx.conversation.use_token(menu, T0)
         assert not await tx.conversation.use_token(menu, T0)
         assert await tx.conversation.token("tidak-ada") is None
-        await tx.conversation.expect(user_id, "note", {"a": 1}, T0, T0 + timedelta(hours=1))
-        await tx.conversation.expect(user_id, "title", {"b": 2}, T0, T0 + timedelta(hours=1))
-        pending = await tx.conversation.expected(user_id, T0)
-        assert pending is not None
-        assert (pending.kind, pending.payload) == ("title", {"b": 2})
-        assert await tx.conversation.expected(user_id, T0 + timedelta(hours=2)) is None
-        assert await tx.conversation.forget(user_id)
+        # One prompt per topic: asking again on a topic replaces it (with a new id); another
+        # topic waits beside it.
+        hour = T0 + timedelta(hours=1)
+        first = await tx.conversation.ask(user_id, "proses:1", "note", "#1", {"a": 1}, T0, hour)
+        again = await tx.conversation.ask(user_id, "proses:1", "handin", "#1", {"b": 2}, T0, hour)
+        other = await tx.conversation.ask(
+            user_id, "baru", "start_docs", "baru", {}, T0, hour, wants_file=True
+        )
+        assert first != again
+        assert await tx.conversation.prompt(first, T0) is None
+        waiting = await tx.conversation.prompts(user_id, T0)
+        assert [(p.id, p.kind, p.payload, p.wants_file) for p in waiting] == [
+            (again, "handin", {"b": 2}, False),
+            (other, "start_docs", {}, True),
+        ]
+        on_one = await tx.conversation.prompt_on(user_id, "proses:1", T0)
+        assert on_one is not None
+        assert on_one.id == again
+        assert await tx.conversation.prompts(user_id, T0 + timedelta(hours=2)) == []
+        await tx.conversation.asked_in(77, user_id, "proses:1")
+        assert await tx.conversation.topic_of_message(77, user_id) == "proses:1"
+        assert await tx.conversation.topic_of_message(77, user_id + 1) is None
+        assert await tx.conversation.drop_topic(user_id, "proses:1")
+        assert not await tx.conversation.drop_topic(user_id, "proses:1")
+        dropped = await tx.conversation.drop_all(user_id, T0)
+        assert [p.id for p in dropped] == [other]
+        assert await tx.conversation.prompts(user_id, T0) == []
 
 
 # --- Audit chain -----------------------------------------------------------------------------------
@@ -550,7 +571,9 @@ async def test_a_database_of_the_telegram_only_schema_moves_to_channels(tmp_path
             columns = {r[1] for r in await tx.offices._all("PRAGMA table_info(users)")}
             broken = await tx.offices._all("PRAGMA foreign_key_check")
         assert hilda is not None
-        assert (hilda.id, hilda.name, hilda.is_admin) == (7, "Hildayani", True)
+        # An admin who belongs to an office was made so by its file: that office's admin now.
+        assert (hilda.id, hilda.name, hilda.is_admin) == (7, "Hildayani", False)
+        assert hilda.admin_of == {1}
         assert [(i.channel, i.external_id) for i in hilda.identities] == [("telegram", "1201")]
         assert other is not None
         assert other.identities == ()
@@ -566,6 +589,50 @@ async def test_a_database_of_the_telegram_only_schema_moves_to_channels(tmp_path
         assert broken == []
         async with db.transaction() as tx:
             assert await tx.outbox.release_waiting(2, "telegram", "-100300", T0) == 1
+    finally:
+        await db.close()
+
+
+async def test_waiting_answers_of_the_one_per_person_schema_become_prompts(
+    tmp_path: Path,
+) -> None:
+    """A note asked before prompts had topics is still awaited after the upgrade, on its
+    process's topic and named by it; a title being asked for keeps the new process's topic."""
+    path = tmp_path / "satu-per-orang.db"
+    with sqlite3.connect(path) as conn:
+        for version, _name, sql in migrations()[:4]:
+            conn.executescript(sql)
+            conn.execute(f"PRAGMA user_version = {version}")
+        conn.executescript(
+            """
+            INSERT INTO offices (id, code, name, created_at, updated_at)
+                VALUES (1, 'kapuas', 'KPU Kapuas', 'x', 'x');
+            INSERT INTO users (id, name, created_at, updated_at)
+                VALUES (7, 'Hildayani', 'x', 'x'), (8, 'Dedi', 'x', 'x');
+            INSERT INTO sop_versions (version, code, content, first_seen_at)
+                VALUES ('v1', 'A', '{}', 'x');
+            INSERT INTO processes (id, office_id, sop_code, sop_version, title, started_by, status,
+                                   current_step, visit, started_at)
+                VALUES (12, 1, 'A', 'v1', 'SK Ketua', 7, 'running', 5, 1, 'x');
+            INSERT INTO pending_inputs (user_id, kind, payload, created_at, expires_at)
+                VALUES (7, 'note', '{"run": 3, "choice": "ada_koreksi", "process": 12}',
+                        '2026-11-16T00:00:00.000000+00:00', '2099-01-01T00:00:00.000000+00:00'),
+                       (8, 'title', '{"office": 1, "code": "A"}',
+                        '2026-11-16T00:00:00.000000+00:00', '2099-01-01T00:00:00.000000+00:00');
+            """
+        )
+    db = await Database.open(path)
+    try:
+        async with db.read() as tx:
+            note = await tx.conversation.prompts(7, T0)
+            title = await tx.conversation.prompts(8, T0)
+            broken = await tx.offices._all("PRAGMA foreign_key_check")
+        assert [(p.topic, p.kind, p.process_id, p.label) for p in note] == [
+            ("proses:12", "note", 12, "#12 SK Ketua")
+        ]
+        assert note[0].payload["run"] == 3
+        assert [(p.topic, p.kind, p.process_id) for p in title] == [("baru", "title", None)]
+        assert broken == []
     finally:
         await db.close()
 

@@ -139,7 +139,7 @@ async def test_admin_commands_are_refused_to_others(h: Harness) -> None:
     await group.add_bot(by=ani)
     mark = group.mark()
     await group.send(ani, "/grup")
-    await group.wait_for(lambda m: "Hanya admin bot" in m.text, since=mark)
+    await group.wait_for(lambda m: "Hanya admin bot atau admin kantor" in m.text, since=mark)
     assert h.bot is not None
     assert h.bot.db is not None
     async with h.bot.db.read() as tx:
@@ -223,6 +223,45 @@ async def test_a_plh_gets_the_step_instead_of_the_absent_holder(h: Harness) -> N
     tasks = await wait_text(ani, "Langkah yang menunggu Anda (1)", mark)
     assert tasks is not None
     answer = await hilda.press(step2, "Selesai")
+    assert answer.text == "Tercatat: Selesai"
+
+
+async def test_a_plh_set_while_a_step_waits_gets_it_and_hands_it_back_at_the_end(
+    h: Harness,
+) -> None:
+    await h.import_office("kapuas")
+    people = await h.office_people("kapuas")
+    admin = await _admin(h)
+    ani, hilda, budi = people["staf_subbagian"], people["sekretaris"], people["kasubbag_hukum_sdm"]
+    marks = {u.id: u.mark() for u in people.values()}
+    await start_process(h, budi, h.catalog.definitions["kapuas-medsos-jdih"], "Sebelum Ani cuti")
+    await budi.press(await budi.wait_for(is_step(1, 6), since=marks[budi.id]), "Selesai")
+    await ani.wait_for(is_step(2, 6), since=marks[ani.id])
+    # Ani goes on leave with step 2 open: the Plh gets it the moment the period is recorded.
+    await _menu_press(admin, "/plh", "Staf Subbagian", "Hildayani")
+    mark = admin.mark()
+    await admin.send("16-11-2026 s.d. 17-11-2026")
+    await wait_text(admin, "Tercatat: Hildayani menjadi Plh", mark)
+    handed = await hilda.wait_for(is_step(2, 6), since=marks[hilda.id])
+    assert "Anda Plh Staf Subbagian sampai Selasa, 17 Nov 2026" in handed.text
+    # The period ends with the step still open: it goes back to Ani, said so.
+    assert h.bot is not None
+    assert h.bot.scheduler is not None
+    mark = ani.mark()
+    h.clock.advance(timedelta(days=2))
+    await h.bot.scheduler.tick()
+    # The first step message Ani gets after the period: the hand-back, before any reminder.
+    back = await ani.wait_for(is_step(2, 6), since=mark)
+    assert "Masa Plh Staf Subbagian (Hildayani) telah berakhir" in back.text
+    # Once each: another sweep hands nothing again.
+    assert await h.bot.scheduler.tick() == 0
+    assert h.bot.db is not None
+    async with h.bot.db.read() as tx:
+        rows = await tx.audit._all(
+            "SELECT kind FROM audit_events WHERE kind LIKE 'standin_handed%' ORDER BY id"
+        )
+    assert [r[0] for r in rows] == ["standin_handed_over", "standin_handed_back"]
+    answer = await ani.press(back, "Selesai")
     assert answer.text == "Tercatat: Selesai"
 
 

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from fakes.telegram import Faults
 from sop.loader import BUILTIN_DIR
 from tests.harness import ADMIN_ID, Harness, is_step, play, start_process, wait_closed, wait_text
+from tests.test_telegram_reports import walk
 
 
 async def test_sop_d_walked_through_telegram_with_its_announcement(h: Harness) -> None:
@@ -256,3 +257,40 @@ async def test_documents_of_earlier_steps_are_fetched_with_their_buttons(h: Harn
     assert refused.show_alert
     assert refused.text is not None
     assert "hanya untuk orang di kantor" in refused.text
+
+
+async def test_the_starter_of_sop_d_gets_the_fewest_messages_that_tell_them_what_they_need(
+    h: Harness,
+) -> None:
+    """Budi starts SOP D and holds steps 1 and 5; every step is answered positively. After
+    "Proses dimulai" he gets: his step 1;
+    news of steps 2 and 3; his step 5 (which says step 4 was done: no news of it besides); the end,
+    and then the archive. Nothing twice, the end before the record."""
+    await h.import_office("kapuas")
+    await h.link_group(-100500, "KPU Kapuas", "KPU Kabupaten Kapuas")
+    people = await h.office_people("kapuas")
+    budi = people["kasubbag_hukum_sdm"]
+    mark = budi.mark()
+    process = await walk(h, people, "Hitung pesan", [0] * 6)
+    archive = await budi.wait_for(lambda m: m.document is not None, since=mark)
+    assert h.bot is not None
+    assert h.bot.sender is not None
+    await h.bot.sender.drain()
+    started = next(i for i, m in enumerate(budi.bot_messages) if "dimulai" in m.text)
+    after = [m for m in budi.bot_messages[started + 1 :] if f"#{process}" in m.text]
+    kinds = []
+    for m in after:
+        if m.document is not None:
+            kinds.append("arsip")
+        elif "Langkah 1 dari 6" in m.text:
+            kinds.append("langkah 1")
+        elif "Langkah 5 dari 6" in m.text:
+            kinds.append("langkah 5")
+        elif "Proses selesai" in m.text:
+            kinds.append("selesai")
+        elif "Sekarang di langkah" in m.text:
+            kinds.append("kabar " + m.text.split("Sekarang di langkah ")[1].split(":")[0])
+        else:
+            kinds.append(m.text[:40])
+    assert kinds == ["langkah 1", "kabar 3", "kabar 4", "langkah 5", "selesai", "arsip"], kinds
+    assert archive.message_id == after[-1].message_id

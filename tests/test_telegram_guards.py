@@ -41,20 +41,46 @@ async def test_a_stranger_is_told_politely_with_their_id_and_nothing_else(h: Har
     assert "5555" in told.text
     for command in ("/baru", "/tugas", "/proses", "/riwayat 1", "/undang", "halo"):
         await stranger.send(command)
-    # Ten minutes on, the next message is answered again. Updates are handled in order, so once
-    # that answer is here every message before it has been handled.
+    # Each is answered, briefly.
+    await stranger.wait_for(lambda m: len(stranger.bot_messages) == 7)
+    # Ten minutes on, the next message gets the full answer again.
     h.clock.advance(timedelta(minutes=11))
     await stranger.send("halo lagi")
     await stranger.wait_for(
-        lambda m: m.message_id != told.message_id and "belum terdaftar" in m.text
+        lambda m: m.message_id != told.message_id and "Maaf, Orang Asing" in m.text
     )
     assert h.bot is not None
     assert h.bot.sender is not None
     await asyncio.wait_for(h.bot.sender.drain(), 5)
-    # Nothing but the same polite answer, and once per ten minutes however much is sent.
+    # Every message is answered: in full once in ten minutes, briefly in between; always with
+    # the id for the admin and nothing of the office.
     texts = [m.text for m in stranger.bot_messages]
     assert all("belum terdaftar" in t and "5555" in t for t in texts)
-    assert len(texts) == 2
+    assert len(texts) == 8
+    assert [t.startswith("Maaf") for t in texts] == [True, *[False] * 6, True]
+
+
+async def test_a_stranger_flooding_the_bot_gets_a_bounded_number_of_answers(h: Harness) -> None:
+    stranger = h.api.user(5557, "Orang Asing")
+    await h.import_office("kapuas")
+    sentinel = (await h.office_people("kapuas"))["sekretaris"]
+    for i in range(25):
+        await stranger.send(f"pesan {i}")
+    # Updates are handled in order: once the sentinel's is answered, the flood was handled.
+    mark = sentinel.mark()
+    await sentinel.send("/bantuan")
+    await sentinel.wait_for(lambda m: "/tugas" in m.text, since=mark)
+    assert h.bot is not None
+    assert h.bot.sender is not None
+    await asyncio.wait_for(h.bot.sender.drain(), 5)
+    assert len(stranger.bot_messages) == 10
+    h.clock.advance(timedelta(minutes=11))
+    await stranger.send("sepuluh menit kemudian")
+    await stranger.wait_for(lambda m: len(stranger.bot_messages) > 10)
+    assert h.bot is not None
+    assert h.bot.sender is not None
+    await asyncio.wait_for(h.bot.sender.drain(), 5)
+    assert len(stranger.bot_messages) == 11  # ten in the first ten minutes, then one
 
 
 async def test_a_strangers_press_gets_an_alert_and_changes_nothing(h: Harness) -> None:

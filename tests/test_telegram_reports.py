@@ -300,7 +300,7 @@ async def test_the_archive_stays_within_the_office_of_the_process(h: Harness) ->
     outsider = await h.person(1101, "Khoirul")
     mark = outsider.mark()
     command = await outsider.send(f"/riwayat {process}")
-    refused = await wait_text(outsider, "tidak ditemukan di kantor Anda", mark)
+    refused = await wait_text(outsider, f"Proses #{process} tidak ditemukan.", mark)
     sent = await sent_after(outsider, command.message_id)
     assert [m.message_id for m in sent] == [refused.message_id]
     # Someone who leaves the office after asking cannot press the archive button any more.

@@ -60,7 +60,13 @@ class TemporaryFailure(Exception):
 
 
 class PermanentFailure(Exception):
-    """Never going to work: the chat is gone, the bot is blocked, the request is refused."""
+    """Never going to work: the chat is gone, the bot is blocked, the request is refused.
+    ``unreachable``: the person cannot be reached at all (blocked the bot, never opened it, no
+    such account); else the channel refused this message itself."""
+
+    def __init__(self, detail: str, *, unreachable: bool = False) -> None:
+        super().__init__(detail)
+        self.unreachable = unreachable
 
 
 class GenerationFailed(PermanentFailure):

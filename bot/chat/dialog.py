@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from bot.chat.commands import COMMANDS, Where, Who, find, parse_typed
@@ -33,17 +34,24 @@ from bot.chat.flows.reports import ReportFlow
 from bot.chat.flows.start import StartFlow
 from bot.chat.flows.steps import StepFlow
 from bot.chat.flows.welcome import WelcomeFlow
-from bot.chat.replies import InputHandler, MenuHandler, Replies, Spot, refused
+from bot.chat.messages import Rich
+from bot.chat.replies import InputHandler, MenuHandler, Replies, Spot, refused, topic_process
 from bot.office.access import NotAllowed
 from bot.office.admin import Admin
+from bot.process import files
 from bot.process.workflow import Workflow
 from bot.words import chat as words
 from bot.words.steps import INVALID_BUTTON
+from storage.conversation import ButtonToken, Prompt
 from storage.offices import User
 
 log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[Command, Any], Awaitable[None]]
+
+# The menus that belong in a group (linking it to an office); every other press there is answered
+# in the presser's private chat.
+GROUP_MENUS = frozenset({"grup"})
 
 
 def _merged(tables: Mapping[str, Mapping[str, Any]], what: str) -> dict[str, Any]:
@@ -95,6 +103,7 @@ class Dialog:
             "halaman": replies.next_page,
             "perintah": self._chosen,
             "kabar": self._opened,
+            "jawab": self._chosen_prompt,
         }
 
     def _resolve(self, handler: str) -> CommandHandler:
@@ -113,9 +122,11 @@ class Dialog:
                 case Command():
                     await self._command(event)
                 case Text():
-                    await self._typed(event.person, event.chat, event.text, None)
+                    await self._typed(event.person, event.chat, event.text, None, event.reply_to)
                 case FileIn():
-                    await self._typed(event.person, event.chat, event.caption or "", event.file)
+                    await self._typed(
+                        event.person, event.chat, event.caption or "", event.file, event.reply_to
+                    )
                 case AddedToGroup():
                     await self.admin_flow.added_to_group(event)
         except NotAllowed as refusal:
@@ -171,6 +182,19 @@ class Dialog:
         user = await self._user(ev)
         if user is None:
             return refused(words.not_registered_press(ev.person.channel, ev.person.external_id))
+        if ev.chat.is_group and not (
+            token.kind == "menu" and token.payload.get("a") in GROUP_MENUS
+        ):
+            # A step's or a file's button pressed in a group (a message forwarded there): what
+            # it brings (a document, a prompt, a step) goes to the presser's private chat only.
+            ev = replace(ev, chat=Chat(ev.chat.channel, ev.person.external_id), message_ref=None)
+            answer = await self._token_press(ev, user, token)
+            if answer.text and not answer.alert and not answer.confirms:
+                return Answer(words.sent_privately(answer.text))
+            return answer
+        return await self._token_press(ev, user, token)
+
+    async def _token_press(self, ev: Press, user: User, token: ButtonToken) -> Answer:
         match token.kind:
             case "step":
                 return await self.steps.press_step(ev, user, token)
@@ -203,25 +227,37 @@ class Dialog:
 
     # --- texts and files -------------------------------------------------------------------------
 
-    async def _typed(self, person: Person, chat: Chat, text: str, file: FileRef | None) -> None:
-        """A text or a file: it answers what the bot is waiting for from this person, if
-        anything. On a channel without a command menu a command is typed as a word ("tugas",
-        "riwayat 12"): it is one unless the bot is waiting for this person's answer ("batal"
-        and a leading "/" always are)."""
+    async def _typed(
+        self, person: Person, chat: Chat, text: str, file: FileRef | None, reply_to: str | None
+    ) -> None:
+        """A text or a file: it answers one of the bot's open prompts to this person, if any.
+        On a channel without a command menu a command is typed as a word ("tugas", "riwayat
+        12"): it is one unless the bot is waiting for this person's answer ("batal" and a
+        leading "/" always are)."""
         if chat.is_group:
             return
         typed = parse_typed(text) if file is None and not self.r.limits(chat).command_menu else None
         user = await self.admin.user_of(person.channel, person.external_id, person.name)
-        pending = await self.r.expected(user) if user is not None else None
+        prompts = await self.r.prompts(user) if user is not None else []
         if typed is not None and (
-            pending is None or typed[0] == "batal" or text.lstrip().startswith("/")
+            not prompts or typed[0] == "batal" or text.lstrip().startswith("/")
         ):
             await self._command(Command(person, chat, *typed))
             return
         if user is None:
             await self.welcome.stranger(person, chat)
             return
-        if pending is None:
+        if reply_to is not None:
+            topic = await self.r.replied_topic(user, chat, reply_to)
+            if topic is not None:
+                # A reply names its question: the prompt on that topic, or nothing at all.
+                on_topic = [p for p in prompts if p.topic == topic]
+                if on_topic:
+                    await self._answer(chat, user, on_topic[0], text, file)
+                else:
+                    await self.r.say_text(chat, words.not_waiting_on(topic_process(topic)))
+                return
+        if not prompts:
             typed_commands = not self.r.limits(chat).command_menu
             await self.r.say_text(
                 chat,
@@ -230,8 +266,49 @@ class Dialog:
                 else words.nothing_asked(typed=typed_commands),
             )
             return
-        handler = self.inputs.get(pending.kind)
-        if handler is None:
-            await self.r.forget(user)  # an input of a kind this version no longer asks for
+        fitting = [p for p in prompts if p.wants_file == (file is not None)]
+        if len(prompts) == 1 or len(fitting) == 1:
+            await self._answer(
+                chat, user, fitting[0] if len(fitting) == 1 else prompts[0], text, file
+            )
             return
-        await handler(chat, user, pending.payload, text, file)
+        await self._which(chat, user, fitting or prompts, text, file)
+
+    async def _answer(
+        self, chat: Chat, user: User, prompt: Prompt, text: str, file: FileRef | None
+    ) -> None:
+        handler = self.inputs.get(prompt.kind)
+        if handler is None:
+            await self.r.done(user, prompt.topic)  # a kind this version no longer asks for
+            return
+        await handler(chat, user, prompt, text, file)
+
+    async def _which(
+        self, chat: Chat, user: User, prompts: list[Prompt], text: str, file: FileRef | None
+    ) -> None:
+        """Several questions could take this message: ask which, one button each. The message
+        (a file kept first) rides on the buttons, so nothing has to be sent again."""
+        kept = None
+        if file is not None:
+            async with self.r.db.transaction() as tx:
+                value = await files.keep(tx, chat.channel, file, self.r.clock.now())
+            kept = {"ref": value, "name": file.name, "mime": file.mime_type}
+        items = [
+            (p.label, {"a": "jawab", "prompt": p.id, "text": text, "file": kept}) for p in prompts
+        ]
+        message = await self.r.menu_message(chat, user, Rich().add(words.WHICH_PROMPT), items)
+        await self.r.say(chat, message)
+
+    async def _chosen_prompt(self, at: Spot, user: User, p: dict[str, Any]) -> Answer:
+        """The question a message answers, chosen: the message goes to it."""
+        prompt = await self.r.prompt(user, int(p.get("prompt", 0)))
+        if prompt is None:
+            return refused(words.PROMPT_GONE)
+        kept = p.get("file")
+        file = (
+            FileRef(ref=str(kept["ref"]), name=str(kept["name"]), mime_type=kept.get("mime"))
+            if isinstance(kept, dict)
+            else None
+        )
+        await self._answer(at.chat, user, prompt, str(p.get("text", "")), file)
+        return Answer(words.ANSWER_TAKEN)

@@ -54,6 +54,7 @@ class Text:
     person: Person
     chat: Chat
     text: str
+    reply_to: str | None = None  # the channel's reference of the message this one replies to
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class FileIn:
     chat: Chat
     file: FileRef
     caption: str | None = None
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)

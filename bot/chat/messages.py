@@ -204,8 +204,24 @@ def _button_json(button: Button) -> dict[str, str]:
 MAX_TEXT = 3800
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with "…" when cut; its
+    line breaks kept. Only a word longer than a third of the room is cut inside."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return "…"[:limit]
+    cut = text[: limit - 1]
+    if not text[limit - 1].isspace():
+        boundary = max(cut.rfind(" "), cut.rfind("\n"))
+        if boundary >= limit // 3:
+            cut = cut[:boundary]
+    return cut.rstrip(" ,;:.-\n") + "…"
+
+
 def fit(text: Rich, limit: int = MAX_TEXT) -> Rich:
-    """Keep a message within a chat message's size, cutting the end of long texts."""
+    """Keep a message within a chat message's size, cutting the end of long texts (at a word
+    boundary)."""
     if len(text) <= limit:
         return text
     kept, size = [], 0
@@ -214,7 +230,7 @@ def fit(text: Rich, limit: int = MAX_TEXT) -> Rich:
         if room <= 0:
             break
         if len(span.text) > room:
-            kept.append(type(span)(span.text[: room - 1] + "…", span.style, span.url))
+            kept.append(type(span)(clip(span.text, room), span.style, span.url))
             break
         kept.append(span)
         size += len(span.text)

@@ -4,6 +4,7 @@ person is reached; every row it queues carries its channel, and the sender route
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from bot.chat.events import Chat
@@ -78,10 +79,15 @@ async def to_admins(
     *,
     dedupe: str | None = None,
     skip: int | None = None,
+    offices: Iterable[int] = (),
 ) -> int:
-    """Every active admin, whichever channel they use (``dedupe``: one each per key)."""
+    """Every active admin of the deployment, and of the ``offices`` the news is about, whichever
+    channel they use (``dedupe``: one each per key)."""
+    admins = {a.id: a for a in await tx.offices.admins()}
+    for office_id in offices:
+        admins |= {a.id: a for a in await tx.offices.admins(office_id)}
     sent = 0
-    for admin in await tx.offices.admins():
+    for admin in admins.values():
         if admin.id == skip:
             continue
         key = f"{dedupe}:{admin.id}" if dedupe else None

@@ -17,12 +17,26 @@ from bot.chat.messages import Button, OutMessage, Rich
 from bot.clock import Clock
 from bot.words.chat import NEXT_PAGE
 from bot.words.format import short
-from storage.conversation import PendingInput
+from storage.conversation import Prompt
 from storage.db import Database
 from storage.offices import User
 
 PENDING_FOR = timedelta(days=1)
 MENU_FOR = timedelta(days=2)
+
+# The topics of prompts: one waiting answer per person and topic.
+NEW_PROCESS = "baru"  # a process being prepared with /baru
+OFFICE_SETTINGS = "kantor"  # an admin's date or period
+
+
+def process_topic(process_id: int) -> str:
+    return f"proses:{process_id}"
+
+
+def topic_process(topic: str) -> int | None:
+    """The process a topic is about, if any."""
+    prefix, _, number = topic.partition(":")
+    return int(number) if prefix == "proses" and number.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -34,9 +48,9 @@ class Spot:
 
 
 # What a flow offers the router: a menu action's handler (a button press), and a handler of the
-# typed answer the bot waits for (a note, a date, a file).
+# typed answer to one of its prompts (a note, a date, a file).
 MenuHandler = Callable[[Spot, User, dict[str, Any]], Any]
-InputHandler = Callable[[Chat, User, dict[str, Any], str, FileRef | None], Any]
+InputHandler = Callable[[Chat, User, Prompt, str, FileRef | None], Any]
 
 
 class Flow:
@@ -145,18 +159,95 @@ class Replies:
     ) -> Button:
         return (await self.menu(chat, user, [(label, payload)]))[0][0]
 
-    async def expect(self, user: User, kind: str, payload: dict[str, Any]) -> None:
+    # --- prompts: what the bot waits for from a person ----------------------------------------
+
+    async def ask(
+        self,
+        chat: Chat,
+        user: User,
+        message: OutMessage | Callable[[list[list[Button]]], OutMessage] | None,
+        *,
+        topic: str,
+        kind: str,
+        label: str,
+        payload: dict[str, Any],
+        process_id: int | None = None,
+        wants_file: bool = False,
+        offers: Sequence[tuple[str, dict[str, Any]]] = (),
+    ) -> int:
+        """Ask a person something and wait for the answer: the prompt (replacing what was asked
+        on its topic before) and the message that asks it, in one transaction, so a reply to that
+        message finds its prompt. ``offers`` are buttons that answer this prompt alone (their
+        payload carries its id); ``message`` then builds the message around them. Returns the
+        prompt's id."""
         now = self.clock.now()
+        width = self.limits(chat).button_label_length
         async with self.db.transaction() as tx:
-            await tx.conversation.expect(user.id, kind, payload, now, now + PENDING_FOR)
+            prompt_id = await tx.conversation.ask(
+                user.id,
+                topic,
+                kind,
+                label,
+                payload,
+                now,
+                now + PENDING_FOR,
+                process_id=process_id,
+                wants_file=wants_file,
+            )
+            buttons = [
+                [
+                    Button(
+                        label=short(text, width),
+                        token=await tx.conversation.menu_token(
+                            "menu", user.id, {**offer, "prompt": prompt_id}, now, now + MENU_FOR
+                        ),
+                    )
+                ]
+                for text, offer in offers
+            ]
+            out = message(buttons) if callable(message) else message
+            if out is not None:
+                outbox_id = await notify.to_chat(tx, chat, out, now)
+                if outbox_id is not None:
+                    await tx.conversation.asked_in(outbox_id, user.id, topic)
+        self.on_commit()
+        return prompt_id
 
-    async def expected(self, user: User) -> PendingInput | None:
+    async def prompts(self, user: User) -> list[Prompt]:
         async with self.db.read() as tx:
-            return await tx.conversation.expected(user.id, self.clock.now())
+            return await tx.conversation.prompts(user.id, self.clock.now())
 
-    async def forget(self, user: User) -> bool:
+    async def prompt(self, user: User, prompt_id: int) -> Prompt | None:
+        """A prompt of this person's that still waits; None when answered, dropped or not theirs."""
+        async with self.db.read() as tx:
+            found = await tx.conversation.prompt(prompt_id, self.clock.now())
+        return found if found is not None and found.user_id == user.id else None
+
+    async def prompt_on(self, user: User, topic: str) -> Prompt | None:
+        async with self.db.read() as tx:
+            return await tx.conversation.prompt_on(user.id, topic, self.clock.now())
+
+    async def replied_topic(self, user: User, chat: Chat, message_ref: str) -> str | None:
+        """The topic of the message a person replied to: a prompt's topic, or the process of a
+        step message. None when the message is about nothing the bot asks."""
+        async with self.db.read() as tx:
+            item = await tx.outbox.sent_in_chat(chat.channel, chat.id, message_ref)
+            if item is None:
+                return None
+            topic = await tx.conversation.topic_of_message(item.id, user.id)
+            if topic is not None:
+                return topic
+            run = await tx.processes.step_run(item.step_run_id) if item.step_run_id else None
+        return process_topic(run.process_id) if run is not None else None
+
+    async def done(self, user: User, topic: str) -> bool:
+        """The answer on ``topic`` is in (or no longer wanted): stop waiting for it."""
         async with self.db.transaction() as tx:
-            return await tx.conversation.forget(user.id)
+            return await tx.conversation.drop_topic(user.id, topic)
+
+    async def drop_all(self, user: User) -> list[Prompt]:
+        async with self.db.transaction() as tx:
+            return await tx.conversation.drop_all(user.id, self.clock.now())
 
 
 def refused(text: str) -> Answer:

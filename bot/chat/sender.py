@@ -161,7 +161,12 @@ class Sender:
                         await asyncio.sleep(self._backoff(attempt))
                         continue
                     except PermanentFailure as exc:
-                        await self._fail(item, str(exc), unmade=isinstance(exc, GenerationFailed))
+                        await self._fail(
+                            item,
+                            str(exc),
+                            unmade=isinstance(exc, GenerationFailed),
+                            unreachable=exc.unreachable,
+                        )
                         return
                     except WaitForPerson as exc:
                         await self._wait_for_person(item, str(exc))
@@ -355,8 +360,17 @@ class Sender:
         await self._fail(item, status.error_detail or "failed", retried=True)
 
     async def _fail(
-        self, item: OutboxItem, error: str, *, unmade: bool = False, retried: bool = False
+        self,
+        item: OutboxItem,
+        error: str,
+        *,
+        unmade: bool = False,
+        retried: bool = False,
+        unreachable: bool | None = None,
     ) -> None:
+        """A message given up on: marked failed, and its person's admins told the true cause
+        (``unreachable``: the person is out of reach; False: the channel refused the message;
+        None: the channel did not say which)."""
         log.error("delivery of outbox #%s failed for good: %s", item.id, error)
         now = self.clock.now()
         async with self.db.transaction() as tx:
@@ -366,10 +380,16 @@ class Sender:
                 return
             user = await tx.offices.user(item.user_id)
             name = user.name if user else f"pengguna #{item.user_id}"
-            message = undeliverable(name, error, unmade=unmade)
+            message = undeliverable(name, error, unmade=unmade, unreachable=unreachable)
             # One notice per person a day, whichever zone the admins are in.
             day = int(now.timestamp() // 86400)
+            offices = [o.id for o in await tx.offices.offices_of(item.user_id)]
             await notify.to_admins(
-                tx, message, now, dedupe=f"undeliverable:{item.user_id}:{day}", skip=item.user_id
+                tx,
+                message,
+                now,
+                dedupe=f"undeliverable:{item.user_id}:{day}",
+                skip=item.user_id,
+                offices=offices,
             )
         self.wake()

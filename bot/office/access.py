@@ -3,9 +3,11 @@ WhatsApp, the command line) cannot forget a check: a refusal is a ``NotAllowed``
 sentence the person reads.
 
 - A person acts in the roles they hold in an office, or stand in for (Plh), on the office's day.
-- Admins (people marked admin, whichever channel they use) manage offices and see everything.
-- A process, its files and its timeline are for the people of its office.
-- Reports are for admins and the holders of the office's report roles.
+- The deployment's admins (ADMIN_TELEGRAM_IDS, ADMIN_WHATSAPP_NUMBERS) manage every office and see
+  everything; an office's admin (``admin: true`` in its file) manages and sees that office alone.
+- A process, its files and its timeline are for the people of its office; to anyone else it looks
+  exactly like a process that does not exist.
+- Reports are for the office's admins and the holders of the office's report roles.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.office.settings import DEFAULT_REPORT_ROLES, calendar_for, settings_of
-from bot.words.admin import ADMIN_ONLY
+from bot.words.admin import ADMIN_ONLY, UNKNOWN_OFFICE
 from sop.engine import Actor
 from sop.loader import Catalog
 from sop.models import SopDefinition
@@ -35,27 +37,45 @@ class Access:
 
     @staticmethod
     def require_admin(user: User | None, refusal: str = ADMIN_ONLY) -> User:
-        if user is None or not user.is_admin or not user.active:
+        """An admin of the deployment or of some office (which office: ``require_office``)."""
+        if user is None or not user.any_admin:
             raise NotAllowed(refusal)
+        return user
+
+    @staticmethod
+    def require_office(user: User | None, office_id: int, refusal: str = ADMIN_ONLY) -> User:
+        """An admin of this office. Another office's admin hears the same as a stranger to it:
+        that the office is not known, not that it exists and is someone else's."""
+        if user is None or not user.any_admin:
+            raise NotAllowed(refusal)
+        if not user.administers(office_id):
+            raise NotAllowed(UNKNOWN_OFFICE)
         return user
 
     async def actor(self, tx: Tx, user: User, office: Office, now: datetime) -> Actor:
         """The person as the engine sees them in an office now: their roles on the office's day."""
         day = calendar_for(office).local_date(now)
         roles = await tx.offices.roles_of(user.id, office.id, day)
-        return Actor(user_id=user.id, roles=roles, is_admin=user.is_admin and user.active)
+        return Actor(user_id=user.id, roles=roles, is_admin=user.administers(office.id))
 
     async def offices_seen(self, tx: Tx, user: User) -> list[Office]:
-        """The offices a person sees: their own; every office for an admin."""
+        """The offices a person sees: their own (where they hold a role or are its admin);
+        every office for a deployment admin."""
         return await tx.offices.all() if user.is_admin else await tx.offices.offices_of(user.id)
+
+    async def offices_managed(self, tx: Tx, user: User) -> list[Office]:
+        """The offices a person is admin of: every office for a deployment admin."""
+        if user.is_admin:
+            return await tx.offices.all()
+        return [o for o in await tx.offices.offices_of(user.id) if user.administers(o.id)]
 
     async def may_view(self, tx: Tx, user: User, office_id: int) -> bool:
         """Whether a person may see an office's processes, their files and timelines."""
         return any(o.id == office_id for o in await self.offices_seen(tx, user))
 
     async def may_report(self, tx: Tx, user: User, office: Office, now: datetime) -> bool:
-        """Admins, and people holding or standing in for one of the office's report roles."""
-        if user.is_admin:
+        """The office's admins, and people holding or standing in for one of its report roles."""
+        if user.administers(office.id):
             return True
         actor = await self.actor(tx, user, office, now)
         return bool(actor.roles & set(settings_of(office).report_roles))

@@ -12,7 +12,12 @@ from bot.clock import Clock
 from bot.office.access import Access, NotAllowed
 from bot.office.files import ImportReport, OfficeFile, OfficeFileError, PersonEntry
 from bot.office.settings import OfficeSettings, settings_of
-from bot.words.admin import GROUP_ADMIN_ONLY, UNKNOWN_OFFICE
+from bot.words.admin import (
+    GROUP_ADMIN_ONLY,
+    GROUP_OF_OTHER_OFFICE,
+    PERSON_OF_OTHER_OFFICES,
+    UNKNOWN_OFFICE,
+)
 from sop.loader import Catalog
 from storage.db import Database, Tx
 from storage.offices import Holding, Invite, Office, User
@@ -60,6 +65,10 @@ class Admin:
                 report.group_linked = True
             for person in data.people:
                 user, added, user_changed = await self._person_of_file(tx, person, now)
+                # `admin: true` makes an admin of this office alone; the file is the truth.
+                user_changed |= await tx.offices.set_office_admin(
+                    office.id, user.id, person.admin, now
+                )
                 if added:
                     report.people_added.append(person.name)
                 elif user_changed:
@@ -108,7 +117,7 @@ class Admin:
             raise OfficeFileError(
                 [f"{person.name}: telegram_id dan whatsapp-nya milik dua orang berbeda ({names})"]
             )
-        admin = True if person.admin or any(i in self.admins for i in identities) else None
+        admin = True if any(i in self.admins for i in identities) else None
         first = next((i for i, u in zip(identities, known, strict=True) if u is not None), None)
         user, changed = await tx.offices.upsert_user(
             *(first or identities[0]), person.name, now, is_admin=admin
@@ -122,6 +131,12 @@ class Admin:
         return user, not owners, changed
 
     # --- people ----------------------------------------------------------------------------------
+
+    async def mark_deployment_admins(self) -> int:
+        """At start: exactly the people of the settings' admin lists are the deployment's admins
+        (a list edited since the last start takes effect now). Returns how many changed."""
+        async with self.db.transaction() as tx:
+            return await tx.offices.mark_admins(self.admins, self.clock.now())
 
     async def user_of(self, channel: str, external_id: str, name: str) -> User | None:
         """The registered, active person behind a channel identity. A deployment admin
@@ -149,22 +164,23 @@ class Admin:
     # --- what an admin reads ---------------------------------------------------------------------
 
     async def offices(self, by: User | None) -> list[Office]:
-        """The offices an admin manages."""
-        self.access.require_admin(by)
+        """The offices an admin manages: every office for a deployment admin, else their own."""
+        admin = self.access.require_admin(by)
         async with self.db.read() as tx:
-            return await tx.offices.all()
+            return await self.access.offices_managed(tx, admin)
 
     async def offices_for_group(self, by: User | None) -> list[Office]:
         """The offices a group chat can be linked to, for the admin linking it."""
-        self.access.require_admin(by, GROUP_ADMIN_ONLY)
+        admin = self.access.require_admin(by, GROUP_ADMIN_ONLY)
         async with self.db.read() as tx:
-            return await tx.offices.all()
+            return await self.access.offices_managed(tx, admin)
 
     async def office(self, by: User | None, office_id: object) -> Office:
-        """An office an admin manages; ``NotAllowed`` for anyone else or an unknown office."""
-        self.access.require_admin(by)
+        """An office this admin manages; ``NotAllowed`` for anyone else, an unknown office, and
+        (in the same words) another office."""
+        admin = self.access.require_admin(by)
         office = None
-        if isinstance(office_id, int):
+        if isinstance(office_id, int) and admin.administers(office_id):
             async with self.db.read() as tx:
                 office = await tx.offices.get(office_id)
         if office is None:
@@ -172,7 +188,7 @@ class Admin:
         return office
 
     async def people(self, by: User | None, office: Office) -> list[tuple[User, list[Holding]]]:
-        self.access.require_admin(by)
+        self.access.require_office(by, office.id)
         async with self.db.read() as tx:
             return await tx.offices.people(office.id)
 
@@ -180,7 +196,7 @@ class Admin:
         self, by: User | None, office: Office, user_id: int
     ) -> tuple[User, list[Holding]] | None:
         """A person and what they hold in an office."""
-        self.access.require_admin(by)
+        self.access.require_office(by, office.id)
         async with self.db.read() as tx:
             person = await tx.offices.user(user_id)
             holdings = [h for h in await tx.offices.holdings(office.id) if h.user_id == user_id]
@@ -188,7 +204,7 @@ class Admin:
 
     async def role_holders(self, by: User | None, office: Office, role: str) -> list[User]:
         """Who holds a role in an office (not counting stand-ins)."""
-        self.access.require_admin(by)
+        self.access.require_office(by, office.id)
         async with self.db.read() as tx:
             holders = [h for h in await tx.offices.holdings(office.id, role) if h.kind == "holder"]
             found = [await tx.offices.user(h.user_id) for h in holders]
@@ -198,7 +214,7 @@ class Admin:
         """The roles that matter in an office: those its SOPs name (lanes and starters) and those
         who read its reports (the Sekretaris, whom late steps escalate to in the end). Who can be
         invited or stood in for."""
-        self.access.require_admin(by)
+        self.access.require_office(by, office.id)
         async with self.db.read() as tx:
             codes = await tx.offices.sops(office.id)
         keys: set[str] = set(settings_of(office).report_roles)
@@ -210,7 +226,7 @@ class Admin:
         return sorted((k for k in keys if k in roles), key=roles.label)
 
     async def create_invite(self, by: User, office_id: int, role: str) -> Invite:
-        self.access.require_admin(by)
+        self.access.require_office(by, office_id)
         now = self.clock.now()
         token = secrets.token_urlsafe(16)  # 22 characters, fits a /start payload
         async with self.db.transaction() as tx:
@@ -256,7 +272,7 @@ class Admin:
     async def set_role(
         self, by: User, office_id: int, user_id: int, role: str, holds: bool
     ) -> bool:
-        self.access.require_admin(by)
+        self.access.require_office(by, office_id)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             if holds:
@@ -274,9 +290,15 @@ class Admin:
         return changed
 
     async def set_active(self, by: User, user_id: int, active: bool) -> bool:
+        """(De)activate a person, in every office they belong to: an office's admin may do it
+        only for someone of no office but theirs."""
         self.access.require_admin(by)
         now = self.clock.now()
         async with self.db.transaction() as tx:
+            if not by.is_admin:
+                theirs = await tx.offices.offices_of(user_id)
+                if not theirs or not all(by.administers(o.id) for o in theirs):
+                    raise NotAllowed(PERSON_OF_OTHER_OFFICES)
             changed = await tx.offices.set_active(user_id, active, now)
             if changed:
                 await tx.audit.append(
@@ -297,7 +319,7 @@ class Admin:
         end: date,
         absent_user_id: int | None,
     ) -> int:
-        self.access.require_admin(by)
+        self.access.require_office(by, office_id)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             holding = await tx.offices.add_standin(
@@ -316,6 +338,7 @@ class Admin:
                     "absent": absent_user_id,
                 },
             )
+        self.on_commit()  # the scheduler wakes: a period that has begun hands its steps over now
         return holding
 
     # --- the office calendar ---------------------------------------------------------------------
@@ -332,7 +355,7 @@ class Admin:
         """Add extra closed dates or extra working dates to an office's calendar, or remove them.
         A date moved from one list to the other leaves the first. Raises ValueError (with an
         Indonesian message) when the result is not a valid calendar."""
-        self.access.require_admin(by)
+        self.access.require_office(by, office_id)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             office = await tx.offices.get(office_id)
@@ -380,14 +403,17 @@ class Admin:
     ) -> tuple[Office, int]:
         """Make a chat the office's group on its channel; announcements that waited for it go out
         now."""
-        self.access.require_admin(by, GROUP_ADMIN_ONLY)
-        assert by is not None  # noqa: S101 - require_admin refuses None
+        admin = self.access.require_office(by, office_id, GROUP_ADMIN_ONLY)
         now = self.clock.now()
         async with self.db.transaction() as tx:
             office = await tx.offices.get(office_id)
             if office is None:
                 raise NotAllowed(UNKNOWN_OFFICE)
-            released = await self._link_group(tx, office, channel, chat_id, now, by=by.id)
+            previous = await tx.offices.by_group(channel, chat_id)
+            if previous is not None and not admin.administers(previous.id):
+                # The group belongs to an office this admin does not manage.
+                raise NotAllowed(GROUP_OF_OTHER_OFFICE)
+            released = await self._link_group(tx, office, channel, chat_id, now, by=admin.id)
             office = await tx.offices.get(office_id) or office
         self.on_commit()
         return office, released

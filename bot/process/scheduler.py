@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.chat import notify
 from bot.chat.messages import Button
@@ -27,7 +27,7 @@ from bot.process.step_messages import StepMessages
 from bot.words import short_forms
 from bot.words import steps as texts
 from storage.db import Database, Tx
-from storage.offices import Office, User
+from storage.offices import Holding, Office, User
 from storage.processes import StepRun
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,8 @@ class Scheduler:
         were acted on."""
         async with self._tick_lock:
             now = self.clock.now()
-            handled = 0
+            # Stand-ins first: a step handed back is the holder's before it reminds anyone.
+            handled = await self._hand_standins(now)
             while True:
                 async with self.db.read() as tx:
                     due = await tx.processes.due_alerts(now, limit=BATCH)
@@ -85,11 +86,94 @@ class Scheduler:
             return handled
 
     async def rearm(self) -> None:
-        """Ask to be woken at the next alert time in the database."""
+        """Ask to be woken at the next alert time in the database, or sooner when a stand-in's
+        period begins or ends."""
         async with self.db.read() as tx:
             nxt = await tx.processes.next_alert_at()
+            for holding, office in await tx.offices.standins_to_hand():
+                when = self._standin_boundary(holding, office)
+                if when is not None and (nxt is None or when < nxt):
+                    nxt = when
         if nxt is not None:
             self.arm(max(0.0, (nxt - self.clock.now()).total_seconds()))
+
+    # --- stand-ins -------------------------------------------------------------------------------
+
+    def _standin_boundary(self, holding: Holding, office: Office) -> datetime | None:
+        """When a stand-in's open steps are next to be handed: the start of the first day of the
+        period (over), or of the day after its last (back), at the office's midnight."""
+        if holding.valid_from is None or holding.valid_until is None:
+            return None
+        day = holding.valid_from if not holding.handed_over else holding.valid_until
+        if holding.handed_over:
+            day += timedelta(days=1)
+        zone = self.instances.calendar(office).zone
+        return datetime.combine(day, time(), zone).astimezone(UTC)
+
+    async def _hand_standins(self, now: datetime) -> int:
+        """Hand a role's open steps to its stand-in as the period begins, and back to the holders
+        as it ends; each once (the holding is marked in the same transaction)."""
+        async with self.db.read() as tx:
+            pending = await tx.offices.standins_to_hand()
+        handed = 0
+        for holding, office in pending:
+            if holding.valid_from is None or holding.valid_until is None:
+                continue
+            day = self.instances.calendar(office).local_date(now)
+            if day > holding.valid_until:
+                handed += await self._hand(holding, office, now, back=True)
+            elif day >= holding.valid_from and not holding.handed_over:
+                handed += await self._hand(holding, office, now, back=False)
+        return handed
+
+    async def _hand(self, holding: Holding, office: Office, now: datetime, *, back: bool) -> int:
+        async with self.db.transaction() as tx:
+            if not await tx.offices.mark_handed(holding.id, back, now):
+                return 0  # another sweep did it
+            if back and not holding.handed_over:
+                # The whole period passed while the bot was down: nothing was handed over.
+                await tx.offices.mark_handed(holding.id, False, now)
+                return 0
+            standin = await tx.offices.user(holding.user_id)
+            day = self.instances.calendar(office).local_date(now)
+            if back:
+                people = await tx.offices.recipients(office.id, holding.role, day)
+            else:
+                people = [standin] if standin is not None else []
+            runs = await tx.processes.open_runs_for_roles(office.id, frozenset({holding.role}))
+            role = self.roles.label(holding.role)
+            name = standin.name if standin is not None else "—"
+            banner = (
+                texts.standin_ended_banner(name, role)
+                if back
+                else texts.standin_banner(role, holding.valid_until or day)
+            )
+            for _, run in runs:
+                ctx = await self.instances.context(tx, run.process_id)
+                if ctx is None:
+                    continue
+                await self.steps.send(
+                    tx,
+                    ctx,
+                    run,
+                    now,
+                    to=people,
+                    banner=banner,
+                    dedupe=f"plh:{holding.id}:{'back' if back else 'over'}:{run.id}",
+                )
+            await tx.audit.append(
+                "standin_handed_back" if back else "standin_handed_over",
+                now,
+                office_id=office.id,
+                data={
+                    "standin": holding.user_id,
+                    "role": holding.role,
+                    "runs": [run.id for _, run in runs],
+                },
+            )
+        if runs:
+            self.on_commit()
+        return len(runs)
 
     async def _alert(self, seen: StepRun, now: datetime) -> int:
         async with self.db.transaction() as tx:
@@ -202,4 +286,4 @@ class Scheduler:
                 seen.add(boss_role)
                 following += [r for r in roles.roles[boss_role].atasan if r not in seen]
             level = following
-        return await tx.offices.admins(), None
+        return await tx.offices.admins(office.id), None

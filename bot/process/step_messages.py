@@ -51,7 +51,10 @@ class StepMessages:
             if to is None:
                 label = self.roles.label(run.role)
                 await notify.to_admins(
-                    tx, nobody_holds_role(ctx.office, ctx.process, label, run.step), now
+                    tx,
+                    nobody_holds_role(ctx.office, ctx.process, label, run.step),
+                    now,
+                    offices=[ctx.office.id],
                 )
             return 0
         message = await self.build(tx, ctx, run, now, banner=banner, headline=headline)
@@ -83,17 +86,20 @@ class StepMessages:
         )
         runs = await tx.processes.step_runs(ctx.process.id)
         handins = await tx.processes.handins(ctx.process.id)
-        files = [h for h in handins if h.kind == HandinKind.ATTACHMENT][-MAX_FILE_BUTTONS:]
         step_of = {r.id: r.step for r in runs}
+        # A document handed in again after a send-back is its next version: "versi 2".
+        versions: dict[tuple[str, int | None], int] = {}
+        labelled = []
+        for h in handins:
+            if h.kind != HandinKind.ATTACHMENT:
+                continue
+            came_from = step_of.get(h.step_run_id) if h.step_run_id else None
+            key = (h.label, came_from)
+            version = versions[key] = versions.get(key, 0) + 1
+            labelled.append((h, words.file_button_label(h.label, came_from, version)))
         file_buttons = [
-            Button(
-                label=words.file_button_label(
-                    h.label, step_of.get(h.step_run_id) if h.step_run_id else None
-                ),
-                token=await tx.conversation.file_token(h.id, now),
-                kind="file",
-            )
-            for h in files
+            Button(label=label, token=await tx.conversation.file_token(h.id, now), kind="file")
+            for h, label in labelled[-MAX_FILE_BUTTONS:]
         ]
         names = await self.instances.names(
             tx, {r.done_by for r in runs} | {r.return_by for r in runs}

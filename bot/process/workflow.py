@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from sop.engine import (
     ProcessCancelled,
     ProcessFinished,
     ProcessState,
+    ProgressEvent,
     RejectReason,
     SetDeadline,
     Status,
@@ -68,6 +69,7 @@ class NeedsNote:
     ask: AskNote
     process_id: int
     to: str = ""  # who gets the note: the role of the step it sends the process back to
+    title: str = ""  # the process's title, for the prompt
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class NeedsInput:
     ask: AskInput
     process_id: int | None
     suggestion: str | None = None  # the next free agenda number, when a nomor is asked
+    title: str = ""  # the process's title, for the prompt (none yet when starting one)
 
 
 @dataclass(frozen=True)
@@ -230,9 +233,9 @@ class Workflow:
             return Refused(texts.INVALID_BUTTON, "unknown")
         actor = await self.instances.actor(tx, user, ctx.office, now)
         handins = list(handins)
-        taken = await self._nomor_taken(tx, ctx, run, handins)
-        if taken is not None:
-            return taken
+        refused = await self._nomor_refused(tx, ctx, run, handins)
+        if refused is not None:
+            return refused
         action = Action(choice, run.step, run.visit, note=note, handins=tuple(handins))
         try:
             t = engine.apply(ctx.defn, ctx.state(), actor, action, now, ctx.calendar)
@@ -260,22 +263,29 @@ class Workflow:
                 target = ctx.defn.target(ctx.defn.step(ask.step), ask.choice)
                 if target is not None:
                     to = self.catalog.roles.label(ctx.defn.step(target).pelaksana)
-            return NeedsNote(ask, ctx.process.id, to)
+            return NeedsNote(ask, ctx.process.id, to, ctx.process.title)
         assert isinstance(ask, AskInput)  # noqa: S101 - the engine only asks for notes and inputs
         suggestion = None
         if ask.spec.kind is HandinKind.NOMOR:
             suggestion = await self.next_nomor(tx, ctx.office, self.clock.now())
-        return NeedsInput(ask, ctx.process.id, suggestion)
+            if ask.problem:
+                # The engine knows no office: the example is this office's own next number.
+                ask = replace(ask, problem=texts.nomor_format(suggestion))
+        return NeedsInput(ask, ctx.process.id, suggestion, ctx.process.title)
 
     async def next_nomor(self, tx: Tx, office: Office, now: datetime) -> str:
         year = self.instances.calendar(office).local_date(now).year
         seq = await tx.processes.next_agenda_seq(office.id, year)
         return settings_of(office).agenda_number(seq, year)
 
-    async def _nomor_taken(
+    async def _nomor_refused(
         self, tx: Tx, ctx: Context, run: StepRun, handins: list[Handin]
     ) -> Outcome | None:
-        """A nomor already in the office's agenda book is refused before the step completes."""
+        """A nomor the office's agenda book cannot take is refused before the step completes,
+        with the reason and the next free number: one of another year than the book's (the
+        office's current year), or one already used."""
+        now = self.clock.now()
+        year = self.instances.calendar(ctx.office).local_date(now).year
         step = ctx.defn.step(run.step)
         for spec in step.handin:
             if spec.kind is not HandinKind.NOMOR:
@@ -284,11 +294,17 @@ class Workflow:
             parsed = parse_nomor(given.value) if given else None
             if parsed is None:
                 continue
-            owner = await tx.processes.agenda_owner(ctx.office.id, parsed.year, parsed.seq)
-            if owner is not None:
-                free = await self.next_nomor(tx, ctx.office, self.clock.now())
+            if parsed.year != year:
+                problem = texts.nomor_wrong_year(parsed.text, parsed.year, year)
+            else:
+                owner = await tx.processes.agenda_owner(ctx.office.id, parsed.year, parsed.seq)
+                if owner is None:
+                    continue
                 problem = texts.nomor_taken(parsed.seq, parsed.year, owner)
-                return NeedsInput(AskInput(run.step, spec, problem), ctx.process.id, free)
+            free = await self.next_nomor(tx, ctx.office, now)
+            return NeedsInput(
+                AskInput(run.step, spec, problem), ctx.process.id, free, ctx.process.title
+            )
         return None
 
     # --- cancelling ------------------------------------------------------------------------------
@@ -301,7 +317,8 @@ class Workflow:
                 ctx = await self.instances.context(tx, process_id)
                 if user is None or not user.active:
                     return Refused(texts.NOT_REGISTERED, "unknown_user")
-                if ctx is None:
+                if ctx is None or not await self.instances.access.may_view(tx, user, ctx.office.id):
+                    # Another office's process looks exactly like one that does not exist.
                     return Refused(texts.process_unknown(process_id), "unknown")
                 actor = await self.instances.actor(tx, user, ctx.office, now)
                 try:
@@ -348,6 +365,7 @@ class Workflow:
                 end_note=end_note,
             )
         deadlines = {e.visit: e for e in t.effects if isinstance(e, SetDeadline)}
+        ending = False
         for effect in t.effects:
             match effect:
                 case StepClosed():
@@ -359,13 +377,16 @@ class Workflow:
                 case Announce():
                     await self._announce(tx, ctx, effect, user, now)
                 case ProcessFinished():
-                    await self._send_archive(tx, ctx, now)
+                    ending = True
                     await ctx.record(tx, "process_finished", now, by=user.id)
                 case ProcessCancelled():
-                    await self._send_archive(tx, ctx, now)
+                    ending = True
                     await ctx.record(tx, "process_cancelled", now, by=user.id, reason=effect.reason)
                 case _:
                     pass  # deadlines travel with the step runs; asks never come with a change
+        if ending:
+            # Last: the starter reads that the process ended, then gets its record.
+            await self._send_archive(tx, ctx, now)
 
     async def _send_archive(self, tx: Tx, ctx: Context, now: datetime) -> None:
         """The SOPs ask for a hardcopy and a softcopy: the starter gets the archive record (PDF),
@@ -408,7 +429,9 @@ class Workflow:
                 for h in effect.handins
             ],
         )
-        outcome = texts.outcome_line(effect.choice, user.name, now, ctx.calendar, effect.note)
+        outcome = texts.outcome_line(
+            effect.choice, user.name, now, ctx.calendar, effect.note, ctx.process.id
+        )
         for item in await tx.outbox.for_step_run(run.id):
             original = OutMessage.from_payload(item.payload)
             await notify.edit(tx, item, texts.closed_step_message(original, outcome), now)
@@ -467,6 +490,13 @@ class Workflow:
         by = await tx.offices.user(effect.by)
         if starter is None:
             return
+        if effect.event is ProgressEvent.STEP_DONE and new.current_step is not None:
+            # The starter who holds the next step gets that step's message, which says what was
+            # just done ("Sebelumnya"): one message, not two.
+            role = ctx.defn.step(new.current_step).pelaksana
+            day = ctx.calendar.local_date(now)
+            if starter.id in {u.id for u in await tx.offices.recipients(ctx.office.id, role, day)}:
+                return
         closed = await tx.processes.step_run_at(ctx.process.id, ctx.process.visit)
         message = texts.progress_message(
             effect.event.value,
@@ -514,7 +544,12 @@ class Workflow:
             people=told,
         )
         if self.group_channels and not linked:
-            await notify.to_admins(tx, no_group_for_announcement(ctx.office, ctx.process), now)
+            await notify.to_admins(
+                tx,
+                no_group_for_announcement(ctx.office, ctx.process),
+                now,
+                offices=[ctx.office.id],
+            )
 
     async def _announce_in_person(
         self, tx: Tx, ctx: Context, message: OutMessage, uploader: User, now: datetime

@@ -13,9 +13,19 @@ from bot.words.steps import UNDO_HINT
 # What a person's id is called on each channel (told to strangers, shown to admins).
 CHANNEL_ID_NAME = {"telegram": "ID Telegram", "whatsapp": "nomor WhatsApp"}
 
-ADMIN_ONLY = "Perintah ini hanya untuk admin bot."
-GROUP_ADMIN_ONLY = "Hanya admin bot yang dapat menghubungkan grup ini dengan kantor."
+ADMIN_ONLY = "Perintah ini hanya untuk admin kantor atau admin bot."
+GROUP_ADMIN_ONLY = (
+    "Hanya admin bot atau admin kantor yang dapat menghubungkan grup ini dengan kantor."
+)
 UNKNOWN_OFFICE = "Kantor ini tidak ditemukan."
+PERSON_OF_OTHER_OFFICES = (
+    "Orang ini juga terdaftar di kantor yang bukan Anda kelola, jadi hanya admin bot yang dapat "
+    "mengubah status aktifnya."
+)
+GROUP_OF_OTHER_OFFICE = (
+    "Grup ini sudah terhubung dengan kantor yang bukan Anda kelola. Minta admin bot atau admin "
+    "kantor itu melepasnya lebih dulu."
+)
 NO_OFFICES = "Belum ada kantor. Buat dulu dengan: sopbot office import BERKAS.yaml"
 NO_OFFICES_FOR_GROUP = "Belum ada kantor yang terdaftar di bot."
 CHOOSE_OFFICE = "Pilih kantor:"
@@ -130,6 +140,7 @@ def standin_dates_prompt() -> OutMessage:
 
 
 STANDIN_DATES_ANSWER = "Tulis rentang tanggalnya."
+STANDIN_DATES_WHAT = "Pengaturan kantor · tanggal Plh"
 BAD_RANGE = "Rentang tanggal tidak dikenali. Tulis misalnya 23-11-2026 s.d. 27-11-2026."
 STANDIN_FOR_WHOM = "Plh ini menggantikan siapa?"
 STANDIN_FOR_ALL = "Menggantikan semua pemegang peran"
@@ -153,7 +164,8 @@ def standin_told(role: str, office_name: str, replaced: str | None, start: date,
     what = f" menggantikan {replaced}" if replaced else ""
     return (
         f"Anda ditetapkan sebagai Plh {role} di {office_name}{what}, {_period(start, end)}. "
-        "Langkah SOP peran ini akan dikirim kepada Anda selama masa itu."
+        "Langkah SOP peran ini yang sedang terbuka dikirim kepada Anda saat masa itu mulai, dan "
+        "yang datang selama masa itu juga."
     )
 
 
@@ -202,6 +214,10 @@ def date_prompt(closing: bool) -> OutMessage:
     )
     prompt.nl().i(UNDO_HINT)
     return OutMessage(prompt, reply_prompt=DATE_HINT)
+
+
+def date_what(closing: bool) -> str:
+    return f"Pengaturan kantor · tanggal {kind_of_date(closing)}"
 
 
 def remove_date_label(day: str) -> str:

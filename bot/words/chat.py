@@ -79,6 +79,14 @@ def stranger(name: str, channel: str, external_id: str) -> OutMessage:
     )
 
 
+def stranger_again(channel: str, external_id: str) -> str:
+    """A stranger who writes again soon after being told."""
+    return (
+        f"Anda belum terdaftar. Berikan {CHANNEL_ID_NAME.get(channel, 'ID')} Anda "
+        f"({external_id}) kepada admin kantor."
+    )
+
+
 def not_registered_press(channel: str, external_id: str) -> str:
     return f"{NOT_REGISTERED} {CHANNEL_ID_NAME.get(channel, 'ID')} Anda: {external_id}."
 
@@ -91,7 +99,10 @@ def welcome(name: str, roles: Sequence[str], *, admin: bool, waiting: int) -> Ou
             text.add(f"• {r}").nl()
     elif admin:
         text.add("Anda admin bot ini.").nl()
-    text.nl().add(f"Langkah yang menunggu Anda: {waiting}. Lihat /tugas.").nl()
+    if waiting:
+        text.nl().add(f"Langkah yang menunggu Anda: {waiting}. Lihat /tugas.").nl()
+    else:
+        text.nl().add("Saat ini tidak ada langkah yang menunggu Anda.").nl()
     text.add("Kirim /bantuan untuk daftar perintah.")
     return OutMessage(text)
 
@@ -166,6 +177,13 @@ NOT_YOUR_STEP_NOW = "Langkah ini bukan tugas Anda lagi."
 STEP_FOR_OFFICE = "Langkah ini hanya untuk orang di kantor prosesnya."
 FILE_FOR_OFFICE = "Berkas ini hanya untuk orang di kantor proses ini."
 FILE_SENT = "Berkas dikirim."
+
+
+def sent_privately(answer: str) -> str:
+    """A press in a group answered in the presser's private chat: say where to look."""
+    return f"{answer} Lihat chat pribadi Anda dengan bot."
+
+
 VIEWED_AS_BOSS = "Dilihat sebagai atasan: tombolnya hanya untuk pemegang peran."
 
 
@@ -211,18 +229,23 @@ def chosen_answer(defn: SopDefinition) -> str:
     return f"Dipilih: {defn.header.singkat or defn.code}"
 
 
-def title_prompt() -> OutMessage:
-    prompt = Rich().add(
-        "Tulis judul singkat proses ini, misalnya «Unggah Keputusan KPU Nomor 5 Tahun 2026»."
+def title_what(defn: SopDefinition) -> str:
+    return f"judul proses {defn.header.singkat or defn.code}"
+
+
+def title_prompt(defn: SopDefinition) -> OutMessage:
+    prompt = Rich().b(f"Proses baru: {defn.header.singkat or defn.code}").nl()
+    prompt.add(
+        'Tulis judul singkat proses ini, misalnya "Unggah Keputusan KPU Nomor 5 Tahun 2026".'
     )
     prompt.nl().i(UNDO_HINT)
     return OutMessage(prompt, reply_prompt=TITLE_HINT)
 
 
 def start_docs(
-    given: Sequence[str], problem: str | None, buttons: list[list[Button]]
+    title: str, given: Sequence[str], problem: str | None, buttons: list[list[Button]]
 ) -> OutMessage:
-    text = Rich()
+    text = Rich().b(f"Proses baru: {title}").nl()
     if problem:
         text.b("⚠️ ").add(problem).nl(2)
     if given:
@@ -288,13 +311,49 @@ def ask_number(command: str) -> str:
 
 
 def process_not_found(number: str) -> str:
-    return f"Proses #{number} tidak ditemukan di kantor Anda."
+    """A process that does not exist, or is another office's: the same words for both."""
+    return f"Proses #{number} tidak ditemukan."
 
 
 NOTHING_TO_UNDO = (
     "Tidak ada yang sedang diminta. Untuk membatalkan proses, kirim /batal N (N = nomor proses)."
 )
-UNDONE_NOTHING_CHANGED = "Baik, diurungkan. Tidak ada yang berubah."
+
+
+def undone(labels: Sequence[str]) -> str:
+    """/batal without a number: every question the bot was waiting on is dropped."""
+    if len(labels) == 1:
+        return f"Baik, diurungkan: {labels[0]}. Tidak ada yang berubah."
+    listed = "\n".join(f"• {label}" for label in labels)
+    return f"Baik, semua yang sedang diminta diurungkan:\n{listed}\nTidak ada yang berubah."
+
+
+# --- which question a message answers --------------------------------------------------------
+
+WHICH_PROMPT = (
+    "Anda sedang ditanya lebih dari satu hal. Pesan Anda tadi untuk yang mana? "
+    "Lain kali, balas (reply) pesan pertanyaannya agar langsung tepat."
+)
+PROMPT_GONE = (
+    "Pertanyaan itu sudah terjawab, diurungkan, atau diganti yang lebih baru; pesan Anda tidak "
+    "dipakai."
+)
+ANSWER_TAKEN = "Pesan Anda dipakai."
+
+
+def not_waiting_on(process_id: int | None) -> str:
+    """A reply to a message about something the bot no longer asks."""
+    if process_id is None:
+        return (
+            "Pertanyaan pada pesan yang Anda balas sudah terjawab atau diurungkan; pesan Anda "
+            "tidak dipakai."
+        )
+    return (
+        f"Saya tidak sedang menunggu jawaban Anda untuk proses #{process_id}; pesan Anda tidak "
+        "dipakai. Gunakan tombol pada pesan langkahnya, atau /tugas."
+    )
+
+
 CANCEL_REASON_AS_TEXT = "Tulis alasan pembatalan berupa teks."
 
 

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.chat.messages import clip
 from bot.office.zones import INDONESIAN_ZONES, resolve_zone
 from sop.durations import Duration
 from sop.models import HandinKind, Kind, SopDefinition, Step
@@ -91,13 +92,7 @@ def process_title(process: ProcessRow) -> str:
 
 def short(text: str, limit: int = 90) -> str:
     """``text`` on one line, cut to ``limit`` characters at a word boundary with "…" when cut."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1]
-    if flat[limit - 1] != " " and " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.-") + "…"
+    return clip(" ".join(text.split()), limit)
 
 
 _FIRST_MARKER = re.compile(r"^[a-h][.)]\s+")
@@ -114,8 +109,17 @@ def short_kegiatan(text: str, limit: int = 60) -> str:
     return short(flat[:1].upper() + flat[1:], limit)
 
 
-def quote(note: str) -> str:
-    return f"«{note.strip()}»"
+QUOTE_LIMIT = 700  # characters of a person's words a message quotes
+
+
+def quote(note: str, limit: int = QUOTE_LIMIT, *, more: str = "") -> str:
+    """A person's words in quotation marks, as Indonesian writes them. Longer than ``limit``,
+    they are cut at a word boundary with "…" and followed by ``more``: where the whole text is
+    (the timeline, the archive), so any note fits any message."""
+    whole = note.strip()
+    body = clip(whole, limit)
+    pointer = f" {more}" if more and body != whole else ""
+    return f"\u201c{body}\u201d{pointer}"
 
 
 def percent(value: float | None) -> str:

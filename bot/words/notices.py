@@ -10,17 +10,29 @@ from storage.offices import Office
 from storage.processes import ProcessRow
 
 
-def undeliverable(name: str, cause: str, *, unmade: bool) -> OutMessage:
+def undeliverable(
+    name: str, cause: str, *, unmade: bool, unreachable: bool | None = True
+) -> OutMessage:
+    """A message given up on, told to the admins with its true cause: a file that could not be
+    made, a person out of reach, a message the channel refused, or (``unreachable`` None) a
+    failure the channel did not explain."""
+    kept = "langkahnya tetap tercatat dan dapat dibuka lagi lewat /tugas."
     if unmade:
         body = (
             f"Berkas untuk {name} gagal dibuat, jadi pesannya tidak dikirim. Kesalahannya "
             "tercatat di log bot; prosesnya sendiri tidak terpengaruh."
         )
+    elif unreachable:
+        body = (
+            f"Pesan bot untuk {name} tidak dapat dikirim: bot diblokir atau belum dimulai "
+            "olehnya. Minta yang bersangkutan membuka bot dan menekan Mulai; " + kept
+        )
+    elif unreachable is None:
+        body = f"Pesan bot untuk {name} tidak sampai menurut saluran. Prosesnya aman; " + kept
     else:
         body = (
-            f"Pesan bot untuk {name} tidak dapat dikirim (mungkin bot diblokir atau belum "
-            "dimulai). Minta yang bersangkutan membuka bot dan menekan Mulai; langkahnya "
-            "tetap tercatat dan dapat dibuka lagi lewat /tugas."
+            f"Pesan bot untuk {name} ditolak oleh saluran. Ini bukan karena orangnya; "
+            "kesalahannya tercatat di log bot untuk diperbaiki. Prosesnya aman; " + kept
         )
     text = Rich().b("Pesan tidak terkirim").nl().add(body)
     if cause:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import quote as quote_url
 
 from bot.chat.messages import Button, OutMessage, Rich, fit
@@ -17,6 +17,7 @@ from bot.words import short_forms
 from bot.words.format import (
     HANDIN_WORD,
     NO_WAKTU,
+    format_date,
     format_lateness,
     format_local,
     kind_label,
@@ -89,7 +90,7 @@ def step_message(
         text.nl().b(
             f"↩️ Dikembalikan dari langkah {back} oleh {view.name(view.run.return_by)}:"
         ).nl()
-        text.i(quote(view.run.return_note)).nl()
+        text.i(quote(view.run.return_note, 1000, more=full_text_at(view.process.id))).nl()
     text.extend(_history(view))
     if step.handin:
         wanted = ", ".join(
@@ -101,7 +102,10 @@ def step_message(
     if choice_buttons:
         buttons.append(list(choice_buttons))
     buttons.extend([b] for b in file_buttons)
-    prompt = f"Langkah {defn.index(step.number)} dari {len(defn.steps)}: pilih jawaban Anda."
+    prompt = (
+        f"#{view.process.id} · Langkah {defn.index(step.number)} dari {len(defn.steps)}: "
+        "pilih jawaban Anda."
+    )
     return OutMessage(text=fit(text), buttons=buttons, prompt=prompt)
 
 
@@ -140,7 +144,7 @@ def _history(view: StepView) -> Rich:
             f"{mark} {r.step}. {label} — {view.name(r.done_by)}, {when(r.done_at, view.calendar)}"
         ).nl()
         if r.note:
-            text.add("   Catatan: ").i(quote(r.note)).nl()
+            text.add("   Catatan: ").i(quote(r.note, 200, more=full_text_at(view.process.id))).nl()
         for h in by_run.get(r.id, []):
             if h.kind == HandinKind.LINK:
                 text.add(f"   {h.label}: ").link(short(h.value, 60), h.value).nl()
@@ -151,14 +155,24 @@ def _history(view: StepView) -> Rich:
     return text
 
 
+def full_text_at(process_id: int) -> str:
+    """Where the whole of a note cut short in a message is."""
+    return f"(selengkapnya: /riwayat {process_id})"
+
+
 def outcome_line(
-    choice: Choice, by: str, at: datetime, calendar: WorkCalendar, note: str | None
+    choice: Choice,
+    by: str,
+    at: datetime,
+    calendar: WorkCalendar,
+    note: str | None,
+    process_id: int,
 ) -> Rich:
     mark = "⛔" if choice.id == "batal" else OUTCOME_MARK[choice.positive]
     label = "Proses dibatalkan" if choice.id == "batal" else choice.label
     text = Rich().b(f"{mark} {label}").add(f" — {by}, {when(at, calendar)}")
     if note:
-        text.nl().add("Catatan: ").i(quote(note))
+        text.nl().add("Catatan: ").i(quote(note, 300, more=full_text_at(process_id)))
     return text
 
 
@@ -189,12 +203,12 @@ def progress_message(
         case "cancelled":
             text.add(f"⛔ Proses dibatalkan oleh {by}.").nl()
             if note:
-                text.add("Alasan: ").i(quote(note)).nl()
+                text.add("Alasan: ").i(quote(note, 1000, more=full_text_at(process.id))).nl()
         case "returned":
             choice_label = choice.label if choice else "Dikembalikan"
             text.add(f"↩️ Langkah {step} ({short(label, 60)}): {choice_label} oleh {by}.").nl()
             if note:
-                text.add("Catatan: ").i(quote(note)).nl()
+                text.add("Catatan: ").i(quote(note, 1000, more=full_text_at(process.id))).nl()
         case _:
             choice_label = choice.label if choice else "Selesai"
             text.add(f"✅ Langkah {step} ({short(label, 60)}): {choice_label} oleh {by}.").nl()
@@ -202,7 +216,7 @@ def progress_message(
         nxt = defn.step(now_step)
         who = roles.label(nxt.pelaksana)
         text.add(f"Sekarang di langkah {now_step}: {short(nxt.kegiatan, 60)} — {who}.")
-    return OutMessage(text=text)
+    return OutMessage(text=fit(text))
 
 
 def announcement(
@@ -257,46 +271,82 @@ def share_announcement(announcement: OutMessage, step: int) -> OutMessage:
 NOTE_PROMPT = {
     "ada_koreksi": "Tulis koreksi Anda untuk langkah {step}. Koreksi dikirim ke {to}.",
     "tidak_setuju": "Tulis alasan Tidak Setuju untuk langkah {step}. Catatan dikirim ke {to}.",
-    "batal": "Tulis alasan pembatalan proses #{process}.",
+    "batal": "Tulis alasan pembatalan proses ini.",
+}
+NOTE_WHAT = {
+    "ada_koreksi": "koreksi langkah {step}",
+    "tidak_setuju": "alasan Tidak Setuju langkah {step}",
+    "batal": "alasan pembatalan",
 }
 
 
-def note_prompt(choice: Choice, step: int | None, to: str, process_id: int) -> OutMessage:
+def prompt_head(process_id: int | None, title: str) -> Rich:
+    """The first line of every prompt: which process it is about."""
+    if process_id is None:
+        return Rich().b(f"Proses baru: {title}").nl() if title else Rich()
+    return Rich().b(f"#{process_id} {title}").nl()
+
+
+def prompt_label(process_id: int | None, title: str, what: str) -> str:
+    """A prompt named in one line, for the person choosing which question a message answers."""
+    if process_id is None:
+        return f"Proses baru: {title} · {what}" if title else f"Proses baru · {what}"
+    return f"#{process_id} {title} · {what}"
+
+
+def note_label(choice: Choice, step: int | None, process_id: int, title: str) -> str:
+    what = NOTE_WHAT.get(choice.id, "catatan langkah {step}").format(step=step)
+    return prompt_label(process_id, title, what)
+
+
+def note_prompt(
+    choice: Choice, step: int | None, to: str, process_id: int, title: str
+) -> OutMessage:
     template = NOTE_PROMPT.get(
         choice.id,
-        "Tulis catatan untuk pilihan «{label}» pada langkah {step}. Catatan dikirim ke {to}.",
+        'Tulis catatan untuk pilihan "{label}" pada langkah {step}. Catatan dikirim ke {to}.',
     )
-    body = template.format(step=step, to=to, process=process_id, label=choice.label)
-    text = Rich().add(body).nl().i(UNDO_HINT)
+    body = template.format(step=step, to=to, label=choice.label)
+    text = prompt_head(process_id, title).add(body).nl().i(UNDO_HINT)
     return OutMessage(text=text, reply_prompt="Catatan…")
+
+
+def handin_what(spec: HandinSpec, step: int | None) -> str:
+    where = f" langkah {step}" if step is not None else ""
+    return f"{spec.label}{where}"
 
 
 def handin_prompt(
     spec: HandinSpec,
     *,
     step: int | None,
+    process_id: int | None = None,
+    title: str = "",
     problem: str | None = None,
     suggestion: str | None = None,
     buttons: Sequence[Button] = (),
 ) -> OutMessage:
-    text = Rich()
+    text = prompt_head(process_id, title)
     if problem:
         text.b("⚠️ ").add(problem).nl(2)
     where = f" untuk langkah {step}" if step is not None else ""
+    label = spec.label
     match spec.kind:
         case HandinKind.ATTACHMENT:
-            text.add(f"Kirim berkas {spec.label}{where} (dokumen atau foto).")
+            text.add(f"Kirim berkas {label}{where} (dokumen atau foto).")
             hint = None
         case HandinKind.LINK:
-            text.add(f"Kirim tautan {spec.label}{where}, diawali https://.")
+            # "Tautan konten yang diunggah" is asked as "tautan konten...", never "tautan Tautan".
+            what = "tautan" + label[6:] if label.lower().startswith("tautan") else f"tautan {label}"
+            text.add(f"Kirim {what}{where}, diawali https://.")
             hint = "https://…"
         case HandinKind.NOMOR:
-            text.add(f"Kirim {spec.label}{where} sesuai buku agenda, misalnya 12/HK.03-ND/15/2026.")
+            text.add(f"Kirim {label}{where} sesuai buku agenda kantor.")
             if suggestion:
                 text.nl().add("Nomor berikutnya yang masih kosong: ").code(suggestion)
-            hint = suggestion or "12/…/2026"
+            hint = suggestion or "Nomor agenda…"
         case HandinKind.TEXT:
-            text.add(f"Tulis {spec.label}{where}.")
+            text.add(f"Tulis {label}{where}.")
             hint = spec.label
     if spec.optional:
         text.nl().i("Boleh dilewati.")
@@ -402,14 +452,58 @@ def process_ended(process_id: int) -> str:
     return f"Proses #{process_id} sudah tidak berjalan."
 
 
+def standin_banner(role: str, until: date) -> Rich:
+    """Above a step handed to a stand-in as their period begins."""
+    return (
+        Rich()
+        .i(
+            f"🔁 Anda Plh {role} sampai {format_date(until, weekday=True)}: langkah yang terbuka ini "
+            "sekarang tugas Anda."
+        )
+        .nl()
+    )
+
+
+def standin_ended_banner(standin: str, role: str) -> Rich:
+    """Above a step handed back to the holders as a stand-in's period ends."""
+    return (
+        Rich()
+        .i(
+            f"🔁 Masa Plh {role} ({standin}) telah berakhir: langkah yang terbuka ini kembali "
+            "kepada Anda."
+        )
+        .nl()
+    )
+
+
 def nomor_taken(seq: int, year: int, owner: int) -> str:
     return f"Nomor urut {seq} tahun {year} sudah dipakai di buku agenda (proses #{owner})."
 
 
-def file_button_label(label: str, step: int | None) -> str:
-    """A button that fetches an earlier document: its label and the step it came from."""
+def nomor_wrong_year(nomor: str, year: int, book_year: int) -> str:
+    return (
+        f"Nomor {nomor} bertahun {year}, padahal buku agenda yang berjalan adalah tahun "
+        f"{book_year}. Pakai nomor tahun {book_year}."
+    )
+
+
+def nomor_format(example: str | None) -> str:
+    """A nomor that is not an agenda number; the example is the office's own next number."""
+    sample = f", misalnya {example}" if example else ""
+    return (
+        "Nomor tidak sesuai format agenda kantor. Tulis nomor urut, kode klasifikasi dan "
+        f"tahun{sample}."
+    )
+
+
+def file_button_label(label: str, step: int | None, version: int = 1) -> str:
+    """A button that fetches an earlier document: its label, the step it came from, and which
+    version it is when the step handed it in more than once (after a send-back)."""
     where = f"langkah {step}" if step is not None else "awal"
-    return short(f"📎 {label} ({where})", 60)
+    again = f", versi {version}" if version > 1 else ""
+    # The label gives way first, so the step and the version always show.
+    suffix = f" ({where}{again})"
+    return f"📎 {short(label, 60 - len(suffix) - 2)}{suffix}"
 
 
 def archive_caption(process: ProcessRow, *, final: bool) -> Rich:
@@ -445,4 +539,7 @@ def use_nomor(nomor: str) -> str:
 
 
 NOMOR_USED = "Nomor dipakai."
-NOMOR_NOT_USED = "Nomor ini tidak dipakai: tidak ada langkah yang sedang meminta nomor dari Anda."
+NOMOR_NOT_USED = (
+    "Nomor ini tidak dipakai: permintaan nomornya sudah terjawab, diurungkan, atau diganti "
+    "permintaan yang lebih baru."
+)

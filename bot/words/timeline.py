@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.chat.messages import OutMessage, Rich, fit
+from bot.chat.messages import MAX_TEXT, Rich, fit
 from bot.office.calendar import WorkCalendar
 from bot.words.format import (
     DELIVERY_LABEL,
@@ -37,7 +37,7 @@ def event_line(
             )
             return f"Langkah {step} untuk {role}{back}"
         case "step_closed":
-            note = f": {quote(d['note'])}" if d.get("note") else ""
+            note = f": {quote(d['note'], NOTE_LIMIT, more=IN_ARCHIVE)}" if d.get("note") else ""
             handins = "; ".join(
                 f"{h['label']}: {h['file_name'] or h['value']}" for h in d.get("handins", [])
             )
@@ -53,11 +53,12 @@ def event_line(
         case "process_finished":
             return "Proses selesai"
         case "process_cancelled":
-            return f"Proses dibatalkan oleh {who}: {quote(str(d.get('reason', '')))}"
+            reason = quote(str(d.get("reason", "")), NOTE_LIMIT, more=IN_ARCHIVE)
+            return f"Proses dibatalkan oleh {who}: {reason}"
     return event.kind
 
 
-def timeline_message(
+def timeline_pages(
     process: ProcessRow,
     defn: SopDefinition,
     roles: RoleBook,
@@ -65,23 +66,58 @@ def timeline_message(
     events: Sequence[AuditEvent],
     names: dict[int, str],
     delivery: dict[int, str] | None = None,
-) -> OutMessage:
-    """``delivery``: how far the current step's message got to each holder, where the channel
+    *,
+    limit: int = MAX_TEXT,
+) -> list[Rich]:
+    """The timeline in pages that each fit one message, the newest first: the first page has the
+    process's state and its latest events (what matters now), each next page older events.
+    ``delivery``: how far the current step's message got to each holder, where the channel
     reports it (by user id)."""
-    text = Rich().b(process_title(process)).nl()
-    text.add(f"SOP {sop_title(defn)}").nl()
-    text.add(f"Status: {status_label(process.status).lower()}").nl()
+    head = Rich().b(process_title(process)).nl()
+    head.add(f"SOP {sop_title(defn)}").nl()
+    head.add(f"Status: {status_label(process.status).lower()}").nl()
     for user_id, status in (delivery or {}).items():
         who = names.get(user_id, "pemegang langkah")
-        text.add(f"Pesan langkah sekarang untuk {who}: {DELIVERY_LABEL.get(status, status)}").nl()
-    text.nl()
-    for event in events:
-        text.add(f"{format_local(event.at, calendar)} — ").add(
-            event_line(event, defn, roles, names)
-        ).nl()
-    if events:
-        text.nl().i(f"Hash jejak audit terakhir: {events[-1].hash[:16]}…")
-    return OutMessage(fit(text))
+        head.add(f"Pesan langkah sekarang untuk {who}: {DELIVERY_LABEL.get(status, status)}").nl()
+    head.nl()
+    footer = (
+        Rich().nl().i(f"Hash jejak audit terakhir: {events[-1].hash[:16]}…") if events else Rich()
+    )
+    lines = [
+        Rich().add(f"{format_local(e.at, calendar)} — {event_line(e, defn, roles, names)}").nl()
+        for e in events
+    ]
+    # Fill pages from the newest event back; room is kept for a page's head and pointer.
+    pages: list[list[Rich]] = [[]]
+    room = limit - len(head) - len(footer) - POINTER_ROOM
+    for line in reversed(lines):
+        if pages[-1] and len(line) > room:
+            pages.append([])
+            room = limit - POINTER_ROOM * 2
+        pages[-1].insert(0, line)
+        room -= len(line)
+    out = []
+    for index, page in enumerate(pages):
+        text = Rich().extend(head) if index == 0 else Rich().b(older_head(process.id, index)).nl(2)
+        if index + 1 < len(pages):
+            text.i(OLDER_POINTER).nl()
+        for line in page:
+            text.extend(line)
+        if index == 0:
+            text.extend(footer)
+        out.append(fit(text, limit))
+    return out
+
+
+NOTE_LIMIT = 2500  # a note in the timeline; the archive has it whole
+IN_ARCHIVE = "(selengkapnya di arsip PDF)"
+POINTER_ROOM = 120
+OLDER_POINTER = "(Peristiwa yang lebih lama: tekan Lebih lama.)"
+OLDER_BUTTON = "‹ Lebih lama"
+
+
+def older_head(process_id: int, page: int) -> str:
+    return f"Riwayat proses #{process_id} — lanjutan {page} (lebih lama)"
 
 
 def flowchart_caption(process: ProcessRow, defn: SopDefinition) -> Rich:
@@ -101,3 +137,4 @@ def flowchart_caption(process: ProcessRow, defn: SopDefinition) -> Rich:
 ARCHIVE_BUTTON = "Arsip (PDF)"
 ARCHIVE_FOR_OFFICE = "Arsip ini hanya untuk orang di kantor proses ini."
 ARCHIVE_MADE = "Arsip PDF disiapkan."
+NO_OLDER = "Tidak ada peristiwa yang lebih lama."

@@ -129,10 +129,13 @@ def _classify(exc: TelegramError) -> Exception:
         wait = exc.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
         return RetryLater(seconds, str(exc))
-    if isinstance(exc, Forbidden | InvalidToken | ChatMigrated):
+    if isinstance(exc, Forbidden):  # blocked, or never started: the person is out of reach
+        return PermanentFailure(str(exc), unreachable=True)
+    if isinstance(exc, InvalidToken | ChatMigrated):
         return PermanentFailure(str(exc))
     if isinstance(exc, BadRequest):
-        return PermanentFailure(str(exc))
+        gone = any(s in str(exc).lower() for s in ("chat not found", "user is deactivated"))
+        return PermanentFailure(str(exc), unreachable=gone)
     if isinstance(exc, NetworkError):  # includes TimedOut and 5xx answers
         return TemporaryFailure(str(exc))
     return TemporaryFailure(str(exc))

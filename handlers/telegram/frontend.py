@@ -109,6 +109,12 @@ class TelegramConfig:
     retry_max: float = 30.0
 
 
+def replied_to(message: Message) -> str | None:
+    """The message a reply answers (the bot's question, or a step's message), as its id."""
+    reply = message.reply_to_message
+    return str(reply.message_id) if reply is not None else None
+
+
 def person_of(user: TgUser) -> Person:
     return Person(
         channel=TELEGRAM,
@@ -465,7 +471,14 @@ class TelegramFrontend:
         message = update.effective_message
         if message is None or message.from_user is None or message.text is None:
             return
-        await self.handle(Text(person_of(message.from_user), chat_of(message.chat), message.text))
+        await self.handle(
+            Text(
+                person_of(message.from_user),
+                chat_of(message.chat),
+                message.text,
+                replied_to(message),
+            )
+        )
 
     async def _on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -477,7 +490,13 @@ class TelegramFrontend:
         if message.chat.type == TgChat.PRIVATE:
             ref = await self._with_bytes(ref)
         await self.handle(
-            FileIn(person_of(message.from_user), chat_of(message.chat), ref, message.caption)
+            FileIn(
+                person_of(message.from_user),
+                chat_of(message.chat),
+                ref,
+                message.caption,
+                replied_to(message),
+            )
         )
 
     async def _with_bytes(self, ref: FileRef) -> FileRef:

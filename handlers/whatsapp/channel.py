@@ -170,6 +170,10 @@ class WhatsAppChannel:
             raise classify(exc) from exc
 
 
+# The number cannot get messages at all (not on WhatsApp, or an app too old to receive them).
+UNREACHABLE = frozenset({131026})
+
+
 def _detail(exc: wa_errors.WhatsAppError) -> str:
     return f"{exc.code}: {exc.message}"
 
@@ -182,10 +186,10 @@ def classify(exc: wa_errors.WhatsAppError) -> Exception:
     if code == RE_ENGAGEMENT:
         return WaitForPerson(_detail(exc))
     if isinstance(exc, wa_errors.AuthorizationError | wa_errors.IntegrityError):
-        return PermanentFailure(_detail(exc))
+        return PermanentFailure(_detail(exc), unreachable=code in UNREACHABLE)
     status = getattr(exc, "status_code", None)
     if isinstance(status, int) and status >= 500:
         return TemporaryFailure(_detail(exc))
     if isinstance(exc, wa_errors.ServiceUnavailable | wa_errors.UnknownError):
         return TemporaryFailure(_detail(exc))
-    return PermanentFailure(_detail(exc))
+    return PermanentFailure(_detail(exc), unreachable=code in UNREACHABLE)

@@ -205,10 +205,12 @@ class WhatsAppFrontend:
         async def act() -> None:
             person, chat = await self._from(msg)
             file = await self._file(msg)
+            # A swipe-reply names the message answered: the bot's question, or a step's message.
+            reply_to = msg.reply_to_message.id if msg.reply_to_message is not None else None
             if file is not None:
-                await self.handle(FileIn(person, chat, file, msg.caption))
+                await self.handle(FileIn(person, chat, file, msg.caption, reply_to))
             else:
-                await self.handle(Text(person, chat, msg.text or ""))
+                await self.handle(Text(person, chat, msg.text or "", reply_to))
 
         await self._once(msg.id, act)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.chat.events import AddedToGroup, Answer, Chat, Command, FileRef
 from bot.chat.messages import OutMessage, Rich, fit
-from bot.chat.replies import Flow, MenuHandler, Replies, Spot
+from bot.chat.replies import OFFICE_SETTINGS, Flow, MenuHandler, Replies, Spot
 from bot.clock import Clock
 from bot.office.admin import Admin
 from bot.office.calendar import CalendarSettings, Weekday
@@ -19,6 +19,7 @@ from bot.office.settings import calendar_for, settings_of
 from bot.words import admin as words
 from bot.words.format import format_date
 from bot.words.steps import INVALID_BUTTON
+from storage.conversation import Prompt
 from storage.offices import Office, User
 
 _DATE = r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})"
@@ -279,15 +280,21 @@ class AdminFlow(Flow):
     async def _standin_dates(
         self, at: Spot, user: User, office: Office, p: dict[str, Any]
     ) -> Answer:
-        await self.r.expect(
-            user, "plh_tanggal", {"office": office.id, "role": p["role"], "user": p["user"]}
+        await self.r.ask(
+            at.chat,
+            user,
+            words.standin_dates_prompt(),
+            topic=OFFICE_SETTINGS,
+            kind="plh_tanggal",
+            label=words.STANDIN_DATES_WHAT,
+            payload={"office": office.id, "role": p["role"], "user": p["user"]},
         )
-        await self.r.say(at.chat, words.standin_dates_prompt())
         return Answer(words.STANDIN_DATES_ANSWER)
 
     async def _standin_period(
-        self, chat: Chat, user: User, state: dict[str, Any], text: str, file: FileRef | None
+        self, chat: Chat, user: User, prompt: Prompt, text: str, file: FileRef | None
     ) -> None:
+        state = prompt.payload
         period = parse_range(text)
         if period is None:
             await self.r.say_text(chat, words.BAD_RANGE)
@@ -303,7 +310,7 @@ class AdminFlow(Flow):
             "from": period[0].isoformat(),
             "until": period[1].isoformat(),
         }
-        await self.r.forget(user)
+        await self.r.done(user, OFFICE_SETTINGS)
         if len(holders) <= 1:
             absent = holders[0].id if holders else None
             await self._save_standin(Spot(chat), user, office, {**base, "absent": absent})
@@ -376,8 +383,15 @@ class AdminFlow(Flow):
         self, at: Spot, user: User, office: Office, p: dict[str, Any]
     ) -> Answer:
         kind = str(p["jenis"])
-        await self.r.expect(user, "kalender", {"office": office.id, "jenis": kind})
-        await self.r.say(at.chat, words.date_prompt(kind == "libur"))
+        await self.r.ask(
+            at.chat,
+            user,
+            words.date_prompt(kind == "libur"),
+            topic=OFFICE_SETTINGS,
+            kind="kalender",
+            label=words.date_what(kind == "libur"),
+            payload={"office": office.id, "jenis": kind},
+        )
         return Answer(words.DATE_ANSWER)
 
     async def _calendar_remove_menu(
@@ -407,8 +421,9 @@ class AdminFlow(Flow):
         return Answer(words.date_removed(day))
 
     async def _calendar_dates(
-        self, chat: Chat, user: User, state: dict[str, Any], text: str, file: FileRef | None
+        self, chat: Chat, user: User, prompt: Prompt, text: str, file: FileRef | None
     ) -> None:
+        state = prompt.payload
         period = parse_dates(text)
         if period is None:
             await self.r.say_text(chat, words.BAD_DATE)
@@ -429,6 +444,6 @@ class AdminFlow(Flow):
         except ValueError as exc:
             await self.r.say_text(chat, words.calendar_unchanged(str(exc)))
             return
-        await self.r.forget(user)
+        await self.r.done(user, OFFICE_SETTINGS)
         await self.r.say_text(chat, words.calendar_changed(start, end, closing, office.name))
         await self._calendar_menu(Spot(chat), user, office, {})

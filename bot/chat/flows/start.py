@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.chat.events import Answer, Chat, Command, FileRef
 from bot.chat.flows.steps import handin_json, handin_of
-from bot.chat.messages import OutMessage, Rich
-from bot.chat.replies import Flow, Replies, Spot, refused
+from bot.chat.messages import Button, OutMessage, Rich
+from bot.chat.replies import NEW_PROCESS, Flow, Replies, Spot, refused
 from bot.process import files
 from bot.process.instances import Instances
 from bot.process.workflow import Done, NeedsInput, Refused, Workflow
@@ -17,6 +17,7 @@ from bot.words import steps as step_words
 from sop.engine import MAX_TITLE
 from sop.handins import Handin
 from sop.models import HandinKind, HandinSpec
+from storage.conversation import Prompt
 from storage.offices import User
 
 
@@ -55,7 +56,7 @@ class StartFlow(Flow):
         )
 
     async def undo(self, at: Spot, user: User, p: dict[str, Any]) -> Answer:
-        await self.r.forget(user)
+        await self.r.done(user, NEW_PROCESS)
         await self.r.replace(at, OutMessage(Rich().add(words.UNDONE)))
         return Answer(words.UNDONE_ANSWER)
 
@@ -63,13 +64,20 @@ class StartFlow(Flow):
         defn = self.catalog.get(str(p["code"]))
         if defn is None:
             return refused(step_words.INVALID_BUTTON)
-        await self.r.expect(user, "title", {"office": p["office"], "code": defn.code})
         await self.r.replace(at, words.sop_chosen(defn))
-        await self.r.say(at.chat, words.title_prompt())
+        await self.r.ask(
+            at.chat,
+            user,
+            words.title_prompt(defn),
+            topic=NEW_PROCESS,
+            kind="title",
+            label=step_words.prompt_label(None, "", words.title_what(defn)),
+            payload={"office": p["office"], "code": defn.code},
+        )
         return Answer(words.chosen_answer(defn))
 
     async def title(
-        self, chat: Chat, user: User, payload: dict[str, Any], text: str, file: FileRef | None
+        self, chat: Chat, user: User, prompt: Prompt, text: str, file: FileRef | None
     ) -> None:
         if file is not None:
             await self.r.say_text(chat, words.TITLE_FIRST)
@@ -78,30 +86,49 @@ class StartFlow(Flow):
         if not title or len(title) > MAX_TITLE:
             await self.r.say_text(chat, words.BAD_TITLE)
             return
-        state = {**payload, "title": title, "handins": []}
-        await self.r.expect(user, "start_docs", state)
-        await self._prompt_docs(chat, user, state)
+        await self._prompt_docs(chat, user, {**prompt.payload, "title": title, "handins": []})
 
     async def _prompt_docs(
         self, chat: Chat, user: User, state: dict[str, Any], problem: str | None = None
     ) -> None:
+        """Ask for the next start document, or offer Mulai proses once the required are in."""
         defn = self.catalog.get(str(state["code"]))
         if defn is None:
+            await self.r.done(user, NEW_PROCESS)
+            await self.r.say_text(chat, step_words.INVALID_BUTTON)
             return
+        title = str(state["title"])
         given = [handin_of(h) for h in state["handins"]]
         missing = first_missing(defn.start_handin, given)
+        message: OutMessage | Callable[[list[list[Button]]], OutMessage]
+        offers: list[tuple[str, dict[str, Any]]] = []
         if missing is not None:
-            await self.r.say(chat, step_words.handin_prompt(missing, step=None, problem=problem))
-            return
-        buttons = await self.r.menu(
-            chat, user, [(words.START_LABEL, {"a": "mulai"}), (words.CANCEL_LABEL, {"a": "urung"})]
+            message = step_words.handin_prompt(missing, step=None, title=title, problem=problem)
+            what = step_words.handin_what(missing, None)
+        else:
+            offers = [(words.START_LABEL, {"a": "mulai"}), (words.CANCEL_LABEL, {"a": "urung"})]
+            names = [h.file_name or h.label for h in given]
+
+            def message(buttons: list[list[Button]]) -> OutMessage:
+                return words.start_docs(title, names, problem, buttons)
+
+            what = words.SUPPORTING_DOC
+        await self.r.ask(
+            chat,
+            user,
+            message,
+            topic=NEW_PROCESS,
+            kind="start_docs",
+            label=step_words.prompt_label(None, title, what),
+            payload=state,
+            wants_file=True,
+            offers=offers,
         )
-        names = [h.file_name or h.label for h in given]
-        await self.r.say(chat, words.start_docs(names, problem, buttons))
 
     async def start_doc(
-        self, chat: Chat, user: User, state: dict[str, Any], text: str, file: FileRef | None
+        self, chat: Chat, user: User, prompt: Prompt, text: str, file: FileRef | None
     ) -> None:
+        state = prompt.payload
         if file is None:
             await self._prompt_docs(chat, user, state, words.SEND_AS_FILE)
             return
@@ -115,14 +142,14 @@ class StartFlow(Flow):
             value = await files.keep(tx, chat.channel, file, self.r.clock.now())
         given.append(Handin(HandinKind.ATTACHMENT, label, value, file.name, file.mime_type))
         state = {**state, "handins": [handin_json(h) for h in given]}
-        await self.r.expect(user, "start_docs", state)
         await self._prompt_docs(chat, user, state)
 
     async def start(self, at: Spot, user: User, p: dict[str, Any]) -> Answer:
-        pending = await self.r.expected(user)
-        if pending is None or pending.kind != "start_docs":
+        """Mulai proses, for the preparation that offered it (a stale press starts nothing)."""
+        prompt = await self.r.prompt(user, int(p.get("prompt", 0)))
+        if prompt is None or prompt.kind != "start_docs":
             return refused(words.NOTHING_PREPARED)
-        state = pending.payload
+        state = prompt.payload
         handins = [handin_of(h) for h in state["handins"]]
         outcome = await self.workflow.start(
             user.id, int(state["office"]), str(state["code"]), str(state["title"]), handins
@@ -131,10 +158,10 @@ class StartFlow(Flow):
             await self._prompt_docs(at.chat, user, state)
             return refused(words.REQUIRED_DOCS_MISSING)
         if isinstance(outcome, Refused):
-            await self.r.forget(user)
+            await self.r.done(user, NEW_PROCESS)
             return refused(outcome.text)
         assert isinstance(outcome, Done)  # noqa: S101
-        await self.r.forget(user)
+        await self.r.done(user, NEW_PROCESS)
         defn = self.catalog.get(str(state["code"]))
         who = self.catalog.roles.label(defn.first.pelaksana) if defn else ""
         await self.r.replace(at, words.started(outcome.process_id, str(state["title"]), who))

@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.chat import notify
 from bot.chat.events import Answer, Chat, Command, FileRef, Press
-from bot.chat.messages import OutMessage, Rich
-from bot.chat.replies import Flow, Replies, Spot, refused
+from bot.chat.messages import Button, OutMessage, Rich
+from bot.chat.replies import Flow, Replies, Spot, process_topic, refused
 from bot.office.access import Access
 from bot.process import files
 from bot.process.instances import Instances
@@ -18,8 +18,9 @@ from bot.words import chat as words
 from bot.words import steps as step_words
 from sop.handins import Handin
 from sop.models import HandinKind, HandinSpec
-from storage.conversation import ButtonToken
+from storage.conversation import ButtonToken, Prompt
 from storage.offices import User
+from storage.processes import StepRun
 
 
 def handin_json(h: Handin) -> dict[str, Any]:
@@ -151,11 +152,12 @@ class StepFlow(Flow):
         return Answer(words.FILE_SENT)
 
     async def use_nomor(self, at: Spot, user: User, p: dict[str, Any]) -> Answer:
-        """ "Pakai <nomor>": the suggested agenda number, as if typed."""
-        pending = await self.r.expected(user)
-        if pending is None or pending.kind != "handin":
+        """ "Pakai <nomor>": the suggested agenda number, as if typed, for the prompt that
+        offered it (a later prompt, or one already answered, makes the press stale)."""
+        prompt = await self.r.prompt(user, int(p.get("prompt", 0)))
+        if prompt is None or prompt.kind != "handin":
             return refused(step_words.NOMOR_NOT_USED)
-        await self.handin(at.chat, user, pending.payload, str(p["value"]), None)
+        await self.handin(at.chat, user, prompt, str(p["value"]), None)
         return Answer(step_words.NOMOR_USED)
 
     # --- what an attempt on a step leads to ------------------------------------------------------
@@ -174,74 +176,119 @@ class StepFlow(Flow):
         """What the person hears after an attempt on a step: done, a prompt for more, or why not."""
         match outcome:
             case Done():
-                await self.r.forget(user)
+                await self.r.done(user, process_topic(outcome.process_id))
                 if pressed:
                     return Answer(step_words.recorded(outcome.label), confirms=True)
                 await self.r.say_text(chat, step_words.recorded_thanks(outcome.label))
                 return None
             case NeedsNote():
-                await self.r.expect(
-                    user, "note", {"run": run_id, "choice": choice, "process": outcome.process_id}
+                step = outcome.ask.step
+                await self.r.ask(
+                    chat,
+                    user,
+                    step_words.note_prompt(
+                        outcome.ask.choice, step, outcome.to, outcome.process_id, outcome.title
+                    ),
+                    topic=process_topic(outcome.process_id),
+                    kind="note",
+                    label=step_words.note_label(
+                        outcome.ask.choice, step, outcome.process_id, outcome.title
+                    ),
+                    payload={"run": run_id, "choice": choice},
+                    process_id=outcome.process_id,
                 )
-                prompt = step_words.note_prompt(
-                    outcome.ask.choice, outcome.ask.step, outcome.to, outcome.process_id
-                )
-                await self.r.say(chat, prompt)
                 return Answer(step_words.WRITE_NOTE_AS_REPLY) if pressed else None
             case NeedsInput():
-                spec = outcome.ask.spec
-                state = {
-                    "run": run_id,
-                    "choice": choice,
-                    "process": outcome.process_id,
-                    "spec": spec.label,
-                    "kind": spec.kind.value,
-                    "handins": [handin_json(h) for h in handins or []],
-                }
-                await self.r.expect(user, "handin", state)
-                buttons = []
-                if outcome.suggestion:
-                    buttons.append(
-                        await self.r.menu_button(
-                            chat,
-                            user,
-                            step_words.use_nomor(outcome.suggestion),
-                            {"a": "nomor", "value": outcome.suggestion},
-                        )
-                    )
-                prompt = step_words.handin_prompt(
-                    spec,
-                    step=outcome.ask.step,
-                    problem=outcome.ask.problem,
-                    suggestion=outcome.suggestion,
-                    buttons=buttons,
-                )
-                await self.r.say(chat, prompt)
-                return Answer(step_words.send_handin(spec.label)) if pressed else None
+                await self._ask_handin(chat, user, run_id, choice, outcome, handins or [])
+                return Answer(step_words.send_handin(outcome.ask.spec.label)) if pressed else None
             case Refused():
-                if outcome.reason in ("stale", "conflict", "not_running"):
-                    await self.r.forget(user)
+                if not pressed and outcome.reason in ("stale", "conflict", "not_running"):
+                    # The answer came for a step that is no longer open: its prompt is stale.
+                    run = await self._run(run_id)
+                    if run is not None:
+                        await self.r.done(user, process_topic(run.process_id))
                 if pressed:
                     return refused(outcome.text)
                 await self.r.say_text(chat, outcome.text)
                 return None
         return None
 
+    async def _run(self, run_id: int) -> StepRun | None:
+        async with self.r.db.read() as tx:
+            return await tx.processes.step_run(run_id)
+
+    async def _ask_handin(
+        self,
+        chat: Chat,
+        user: User,
+        run_id: int,
+        choice: str,
+        outcome: NeedsInput,
+        handins: list[Handin],
+    ) -> None:
+        """Ask for what the step still needs; a "Pakai" button offers the next free agenda number
+        and answers only this prompt."""
+        assert outcome.process_id is not None  # noqa: S101 - a step belongs to a process
+        spec, step, process_id = outcome.ask.spec, outcome.ask.step, outcome.process_id
+        state = {
+            "run": run_id,
+            "choice": choice,
+            "spec": spec.label,
+            "kind": spec.kind.value,
+            "handins": [handin_json(h) for h in handins],
+        }
+        label = step_words.prompt_label(
+            process_id, outcome.title, step_words.handin_what(spec, step)
+        )
+        offers = []
+        if outcome.suggestion:
+            offers.append(
+                (
+                    step_words.use_nomor(outcome.suggestion),
+                    {"a": "nomor", "value": outcome.suggestion},
+                )
+            )
+
+        def message(buttons: list[list[Button]]) -> OutMessage:
+            return step_words.handin_prompt(
+                spec,
+                step=step,
+                process_id=process_id,
+                title=outcome.title,
+                problem=outcome.ask.problem,
+                suggestion=outcome.suggestion,
+                buttons=[row[0] for row in buttons],
+            )
+
+        await self.r.ask(
+            chat,
+            user,
+            message,
+            topic=process_topic(process_id),
+            kind="handin",
+            label=label,
+            payload=state,
+            process_id=process_id,
+            wants_file=spec.kind is HandinKind.ATTACHMENT,
+            offers=offers,
+        )
+
     # --- typed answers ---------------------------------------------------------------------------
 
     async def note(
-        self, chat: Chat, user: User, state: dict[str, Any], text: str, file: FileRef | None
+        self, chat: Chat, user: User, prompt: Prompt, text: str, file: FileRef | None
     ) -> None:
         if file is not None and not text:
             await self.r.say_text(chat, step_words.NOTE_AS_TEXT)
             return
-        run, choice = int(state["run"]), str(state["choice"])
+        run, choice = int(prompt.payload["run"]), str(prompt.payload["choice"])
         outcome = await self.workflow.act(user.id, run, choice, note=text)
         await self.after(chat, user, run, choice, outcome, pressed=False)
 
     async def handin(
-        self, chat: Chat, user: User, state: dict[str, Any], text: str, file: FileRef | None
+        self, chat: Chat, user: User, prompt: Prompt, text: str, file: FileRef | None
     ) -> None:
+        state = prompt.payload
         spec = HandinSpec(kind=HandinKind(state["kind"]), label=str(state["spec"]))
         given = [handin_of(h) for h in state.get("handins", []) if h["label"] != spec.label]
         if spec.kind is HandinKind.ATTACHMENT:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from bot.chat.commands import COMMANDS, Where, Who
 from bot.chat.events import Chat, Command, Person
-from bot.chat.messages import Rich
+from bot.chat.messages import OutMessage, Rich
 from bot.chat.replies import Flow, Replies
 from bot.office.admin import Admin
 from bot.process.instances import Instances
 from bot.words import admin as admin_words
 from bot.words import chat as words
 from storage.offices import User
+
+STRANGER_ANSWERS = 10  # answers to a stranger in ten minutes; beyond that, a flood
 
 
 class WelcomeFlow(Flow):
@@ -22,14 +24,21 @@ class WelcomeFlow(Flow):
         self.roles = instances.catalog.roles
 
     async def stranger(self, person: Person, chat: Chat) -> None:
-        """Someone not registered: told their id for the admin, at most once in ten minutes."""
+        """Someone not registered: told their id for the admin, in full once in ten minutes and
+        briefly after that, every time up to a flood's worth (``STRANGER_ANSWERS``)."""
         now = self.r.clock.now()
         bucket = now.strftime("%Y%m%d%H") + str(now.minute // 10)
-        await self.r.say(
-            chat,
-            words.stranger(person.name, person.channel, person.external_id),
-            dedupe=f"stranger:{person.channel}:{person.external_id}:{bucket}",
+        key = f"stranger:{person.channel}:{person.external_id}:{bucket}:"
+        async with self.r.db.read() as tx:
+            told = len(await tx.outbox.keyed(key))
+        if told >= STRANGER_ANSWERS:
+            return  # a flood: nothing more until the next ten minutes
+        message = (
+            words.stranger(person.name, person.channel, person.external_id)
+            if told == 0
+            else OutMessage(Rich().add(words.stranger_again(person.channel, person.external_id)))
         )
+        await self.r.say(chat, message, dedupe=f"{key}{told}")
 
     async def start(self, ev: Command, user: User | None) -> None:
         if ev.args.strip():
@@ -66,7 +75,7 @@ class WelcomeFlow(Flow):
             }
         )
         await self.r.say(
-            chat, words.welcome(user.name, roles, admin=user.is_admin, waiting=len(tasks))
+            chat, words.welcome(user.name, roles, admin=user.any_admin, waiting=len(tasks))
         )
         if not self.r.limits(chat).command_menu:
             await self._main_menu(chat, user)
@@ -74,7 +83,7 @@ class WelcomeFlow(Flow):
     async def help(self, ev: Command, user: User) -> None:
         limits = self.r.limits(ev.chat)
         slash = limits.command_menu
-        text = words.help_text(COMMANDS, admin=user.is_admin, slash=slash, groups=limits.groups)
+        text = words.help_text(COMMANDS, admin=user.any_admin, slash=slash, groups=limits.groups)
         await self.r.say_text(ev.chat, text)
         if not slash:
             await self._main_menu(ev.chat, user)
@@ -90,7 +99,7 @@ class WelcomeFlow(Flow):
             for c in COMMANDS
             if c.where is Where.PRIVATE
             and c.name not in ("start", "menu", "bantuan")
-            and (c.who is Who.MEMBER or (c.who is Who.ADMIN and user.is_admin))
+            and (c.who is Who.MEMBER or (c.who is Who.ADMIN and user.any_admin))
         ]
         text = Rich().add(words.MAIN_MENU)
         message = await self.r.menu_message(chat, user, text, items, prompt=words.MENU_BUTTON)
