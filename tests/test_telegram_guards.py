@@ -276,3 +276,56 @@ async def test_editing_a_sent_note_is_not_a_second_answer(h: Harness) -> None:
     assert between == []
     assert helped.message_id > command.message_id
     assert await _state(h, process) == before
+
+
+async def test_buttons_of_a_step_forwarded_to_a_group_answer_only_privately(h: Harness) -> None:
+    """Ani forwards her step 4 message into another group. A file button pressed there sends
+    the document to the presser's private chat only, and only to someone of the process's
+    office; a choice pressed there asks for its hand-in privately. The group gets nothing."""
+    people, _, step1 = await _kapuas_at_step_1(h)
+    await h.import_office("jambi")
+    outsider = await h.person(1101, "Khoirul")  # Jambi's Sekretaris
+    budi, ani, joko = (
+        people["kasubbag_hukum_sdm"],
+        people["staf_subbagian"],
+        people["pengelola_jdih"],
+    )
+    marks = {u.id: u.mark() for u in (budi, ani, joko)}
+    await budi.press(step1, "Selesai")
+    await ani.press(await ani.wait_for(is_step(2, 6), since=marks[ani.id]), "Selesai")
+    mark = joko.mark()
+    await joko.press(await joko.wait_for(is_step(3, 6), since=marks[joko.id]), "Selesai")
+    await wait_text(joko, "Kirim berkas", mark)
+    await joko.send_document("draf-rahasia.pdf", b"%PDF-1.4 rahasia")
+    step4 = await ani.wait_for(is_step(4, 6), since=marks[ani.id])
+    file_label = "📎 Draf konten media sosial (langkah 3)"
+    assert file_label in step4.button_texts
+    other = h.api.group(-100888, "Grup lain")
+    mark = other.mark()
+    await other.add_bot(by=ani)
+    await other.wait_for(lambda m: "/grup" in m.text, since=mark)  # the bot says hello
+    forwarded = await other.forward(ani, step4)
+
+    # Budi, of the office, presses the file button in the group: the file comes to him alone.
+    mark = budi.mark()
+    answer = await budi.press(forwarded, file_label)
+    assert answer.text == "Berkas dikirim. Lihat chat pribadi Anda dengan bot."
+    sent = await budi.wait_for(lambda m: m.document is not None, since=mark)
+    assert sent.document is not None
+    assert sent.document.content == b"%PDF-1.4 rahasia"
+    # Someone of another office, and a stranger, get a refusal and nothing else.
+    refused = await outsider.press(forwarded, file_label)
+    assert refused.show_alert
+    stranger = h.api.user(7777, "Orang Asing", started=True)
+    unknown = await stranger.press(forwarded, file_label)
+    assert unknown.show_alert
+    # Ani presses Selesai in the group: the hand-in it needs is asked in her private chat.
+    mark = ani.mark()
+    await ani.press(forwarded, "Selesai")
+    await wait_text(ani, "Kirim berkas", mark)
+    assert h.bot is not None
+    assert h.bot.sender is not None
+    await asyncio.wait_for(h.bot.sender.drain(), 5)
+    assert not [m.text for m in other.bot_messages if m.message_id > forwarded.message_id]
+    assert not [m for m in outsider.bot_messages if m.document is not None]
+    assert not [m for m in stranger.bot_messages if m.document is not None]

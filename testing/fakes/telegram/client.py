@@ -108,6 +108,7 @@ class FakeMessage:
     deleted: bool = False
     service: dict[str, Any] = field(default_factory=dict)
     sent_html: str | None = None
+    forwarded_from_bot: bool = False  # a person forwarded a message of the bot here
 
     @property
     def caption(self) -> str | None:
@@ -414,6 +415,12 @@ class FakeGroup(_ChatView):
         return self._post_file(
             user.person, "document", content, filename, mime_type, caption, reply_to
         )
+
+    async def forward(self, user: FakeUser, message: FakeMessage) -> FakeMessage:
+        """`user` forwards a message of the bot (from their private chat) into this group. As in
+        Telegram, the copy keeps the original's inline keyboard, and its buttons still call the
+        bot: a press on them comes from the group."""
+        return self._api.user_forwards(self._bot, user.person, message, self._chat)
 
     def __repr__(self) -> str:
         return f"<FakeGroup {self.id} {self.title!r}>"

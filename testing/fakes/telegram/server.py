@@ -1525,6 +1525,23 @@ class FakeBotApi(LocalServer):
         self._deliver_person_message(bot, chat, person, message)
         return message
 
+    def user_forwards(
+        self, bot: BotState, person: Person, original: FakeMessage, chat: ChatState
+    ) -> FakeMessage:
+        """A person forwards a bot's message into ``chat``: text, entities, file and inline
+        keyboard are copied; the bot hears of it as a group hears any message."""
+        self._check_person_can_write(chat)
+        if not original.from_bot or original.deleted:
+            raise ValueError("only a bot's message that still exists is forwarded here")
+        message = self._add_message(chat, from_bot=False, sender_id=person.id)
+        message.text, message.entities = original.text, list(original.entities)
+        message.html, message.is_caption = original.html, original.is_caption
+        message.document, message.photo = original.document, original.photo
+        message.inline_keyboard = [list(row) for row in original.inline_keyboard or []] or None
+        message.forwarded_from_bot = True
+        self._deliver_person_message(bot, chat, person, message)
+        return message
+
     def user_edits(
         self, bot: BotState, person: Person, chat: ChatState, message: FakeMessage, text: str
     ) -> FakeMessage:
@@ -1880,6 +1897,12 @@ class FakeBotApi(LocalServer):
                 data[entities_key] = [dict(e) for e in message.entities]
         if message.inline_keyboard:
             data["reply_markup"] = {"inline_keyboard": message.inline_keyboard}
+        if message.forwarded_from_bot:
+            data["forward_origin"] = {
+                "type": "user",
+                "sender_user": bot.json(),
+                "date": message.date,
+            }
         data.update(message.service)
         return data
 
