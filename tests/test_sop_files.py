@@ -108,6 +108,17 @@ def test_every_inferred_cell_is_commented_in_the_files() -> None:
         assert "# inferred" in text.lower() or "# Inferred" in text, path.name
 
 
+def test_what_people_read_of_a_step_is_plain_indonesian() -> None:
+    """The activity, its Kelengkapan and Output carry no flowchart notation (the buttons carry the
+    branches) and one spelling of "draf" (KBBI), the one the hand-in labels use."""
+    for defn in load_catalog().all():
+        for step in defn.steps:
+            for text in (step.kegiatan, step.kelengkapan or "", step.output or ""):
+                assert "->" not in text, (defn.code, step.number, text)
+                assert not re.search(r"\bdraft\b", text, re.IGNORECASE), (defn.code, step.number)
+                assert "pengungkahan" not in text.lower(), (defn.code, step.number)
+
+
 def test_choice_labels_fit_whatsapp_buttons() -> None:
     for d in CATALOG.all():
         for s in d.steps:
