@@ -3,11 +3,15 @@ whichever front end calls it, and changes nothing; and the command table is what
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 
 from bot.chat.commands import COMMANDS, Where, Who, menu
@@ -131,3 +135,59 @@ async def test_a_group_command_sent_privately_is_pointed_to_the_group(h: Harness
     mark = ani.mark()
     await ani.send("/grup")
     await wait_text(ani, "di dalam grup kantor", mark)
+
+
+async def test_a_calendar_change_that_leaves_no_working_time_is_refused_in_indonesian(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "sopbot.db")
+    try:
+        admin = Admin(db, CATALOG, FakeClock(T0), admins=frozenset({("telegram", "9001")}))
+        raw = office_data("kapuas")
+        only_day = "2026-11-21"
+        closed_week = dict.fromkeys(
+            ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu"), "libur"
+        )
+        raw["calendar"] = {"hours": closed_week, "working_dates": [only_day]}
+        report = await admin.import_office(validate_office(raw, "kapuas.yaml", CATALOG))
+        boss = await admin.user_of("telegram", "9001", "Admin Kantor")
+        assert boss is not None
+        with pytest.raises(ValueError, match="tidak punya jam kerja") as refused:
+            await admin.change_calendar(
+                boss, report.office.id, remove=[date.fromisoformat(only_day)]
+            )
+        text = str(refused.value)
+        for jargon in (
+            "validation error",
+            "pydantic",
+            "type=",
+            "errors.pydantic.dev",
+            "Value error",
+        ):
+            assert jargon not in text, text
+    finally:
+        await db.close()
+
+
+async def test_a_file_that_is_not_a_database_is_refused_and_closed(tmp_path: Path) -> None:
+    path = tmp_path / "bukan.db"
+    path.write_bytes(b"ini bukan basis data SQLite, hanya teks biasa " * 100)
+
+    def workers() -> set[threading.Thread]:
+        """aiosqlite's connection threads (non-daemon: one left open keeps the process alive)."""
+        worker = aiosqlite.core._connection_worker_thread
+        return {
+            t
+            for t in threading.enumerate()
+            if getattr(t, "_target", None) is worker and t.is_alive()
+        }
+
+    before = workers()
+    with pytest.raises(sqlite3.DatabaseError, match="not a database"):
+        await Database.open(path)
+    # The connection opened for it is closed: no thread is left to keep the process alive.
+    for _ in range(100):
+        if not workers() - before:
+            break
+        await asyncio.sleep(0.01)
+    assert not workers() - before

@@ -8,6 +8,8 @@ import secrets
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+from pydantic import ValidationError
+
 from bot.clock import Clock
 from bot.office.access import Access, NotAllowed
 from bot.office.files import ImportReport, OfficeFile, OfficeFileError, PersonEntry
@@ -18,6 +20,7 @@ from bot.words.admin import (
     PERSON_OF_OTHER_OFFICES,
     UNKNOWN_OFFICE,
 )
+from sop.faults import told
 from sop.loader import Catalog
 from storage.db import Database, Tx
 from storage.offices import Holding, Invite, Office, User
@@ -379,7 +382,13 @@ class Admin:
                 working_dates.pop(d, None)
             calendar["closed_dates"] = sorted(d.isoformat() for d in closed_dates)
             calendar["working_dates"] = {d.isoformat(): h for d, h in sorted(working_dates.items())}
-            updated = OfficeSettings.model_validate({**settings.to_json(), "calendar": calendar})
+            try:
+                updated = OfficeSettings.model_validate(
+                    {**settings.to_json(), "calendar": calendar}
+                )
+            except ValidationError as exc:
+                # Said in the admin's words, not pydantic's.
+                raise ValueError(told(exc, OfficeSettings)) from None
             await tx.offices.update_settings(office.id, updated.to_json(), now)
             await tx.audit.append(
                 "calendar_changed",
