@@ -146,24 +146,30 @@ class Walker:
         prompt: str | None,
         text: str | None,
     ) -> bool:
-        """Answer the prompt the bot sent (a note when ``prompt`` is None: the message that asks
-        for a reply; else the hand-in it names) and wait for "Tercatat"."""
+        """Answer the prompt the bot sent about this process (a note when ``prompt`` is None: the
+        message that asks for a reply; else the hand-in it names) by replying to it, as a person
+        with prompts open on several processes does, and wait for "Tercatat"."""
 
         def asked(m: FakeMessage) -> bool:
-            # A prompt may name what it asks mid-sentence ("Kirim berkas draf…" for "Draf…").
+            # A prompt names its process, and may name what it asks mid-sentence ("Kirim berkas
+            # draf…" for "Draf…").
+            if f"#{process} " not in m.text:
+                return False
             return m.force_reply if prompt is None else prompt.lower() in m.text.lower()
 
         try:
-            await user.wait_for(asked, since=since, timeout=self.patience)
+            question = await user.wait_for(asked, since=since, timeout=self.patience)
         except TimeoutError:
             return False
         mark = user.mark()
         if text is None:
             self.sent.append((time.monotonic(), "file"))
-            await user.send_document(f"draf-{process}-{visit}.pdf", b"%PDF-1.4 draf")
+            await user.send_document(
+                f"draf-{process}-{visit}.pdf", b"%PDF-1.4 draf", reply_to=question
+            )
         else:
             self.sent.append((time.monotonic(), "text"))
-            await user.send(text)
+            await user.send(text, reply_to=question)
         try:
             await user.wait_for(lambda m: "Tercatat" in m.text, since=mark, timeout=self.patience)
         except TimeoutError:
@@ -506,17 +512,21 @@ class WhileDown:
         step_def = defn.step(step)
         chosen = step_def.choice(choice)
         assert chosen is not None
+        # Sent as a reply to the step's message: it names its process, whatever else the person
+        # is being asked (an interrupted attempt on another process may have left a prompt).
         if chosen.needs_note:
             burst.note = f"{NOTE} (ditulis saat bot mati, ke-{burst.kill})"
-            await actor.send(burst.note)
+            await actor.send(burst.note, reply_to=message)
         elif chosen.positive and step_def.handin:
             spec = step_def.handin[0]
             if spec.kind is HandinKind.ATTACHMENT:
                 burst.file = f"%PDF-1.4 draf dikirim saat bot mati, ke-{burst.kill}".encode()
-                await actor.send_document(f"draf-mati-{burst.kill}.pdf", burst.file)
+                await actor.send_document(
+                    f"draf-mati-{burst.kill}.pdf", burst.file, reply_to=message
+                )
             else:
                 burst.link = f"https://www.instagram.com/p/kpukapuas-mati-{burst.kill}/"
-                await actor.send(burst.link)
+                await actor.send(burst.link, reply_to=message)
 
     def answers(self, burst: Burst) -> list[FakeMessage]:
         """The bot's messages to the bystander since the burst began: the list of commands (it
