@@ -8,10 +8,8 @@ cut at a point of the walk: most are finished, some still running at any step. S
 process has exactly the rows the bot would have written for it (messages marked sent, as they
 would be by then), in big transactions.
 
-The replay talks to SQLite through ``SyncConnection``, a stand-in for aiosqlite's connection that
-runs the repositories' own statements on the calling thread. The rows are the same; writing 100k
-processes takes a few minutes instead of half an hour of thread hand-offs. The bot under test later
-opens the file with aiosqlite as always.
+The replay writes through the storage repositories, as the bot does, in transactions of a thousand
+processes.
 """
 
 from __future__ import annotations
@@ -25,15 +23,10 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache, cached_property
 from pathlib import Path
-from types import TracebackType
-from typing import Any, cast
-
-import aiosqlite
 
 from bench.common import ROOT, SOP_D, WALK, catalog, office_file
 from bot.clock import FakeClock
@@ -54,76 +47,14 @@ BATCH = 1000  # processes per transaction
 RUNNING_SHARE = 0.03  # stored processes still running, cut at a random point of the walk
 
 
-# --- a synchronous stand-in for aiosqlite's connection --------------------------------------------
-
-
-class _Cursor:
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        self._cursor = cursor
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self._cursor.lastrowid
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
-
-    async def fetchone(self) -> Any:
-        return self._cursor.fetchone()
-
-    async def fetchall(self) -> list[Any]:
-        return self._cursor.fetchall()
-
-    async def close(self) -> None:
-        self._cursor.close()
-
-
-class _Result:
-    """What ``execute`` returns: awaitable (the cursor) and an async context manager."""
-
-    def __init__(self, conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> None:
-        self._conn, self._sql, self._params = conn, sql, params
-        self._cursor: _Cursor | None = None
-
-    def _run(self) -> _Cursor:
-        return _Cursor(self._conn.execute(self._sql, tuple(self._params)))
-
-    def __await__(self) -> Generator[Any, None, _Cursor]:
-        return self._run()
-        yield  # makes this a generator: awaiting it runs the statement at once
-
-    async def __aenter__(self) -> _Cursor:
-        self._cursor = self._run()
-        return self._cursor
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._cursor is not None:
-            await self._cursor.close()
-
-
-class SyncConnection:
-    """The part of ``aiosqlite.Connection`` the repositories use, run on the calling thread."""
-
-    def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(str(path), isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Result:
-        return _Result(self._conn, sql, params)
-
-    async def close(self) -> None:
-        self._conn.close()
+# --- the storage layer, for the replay ----------------------------------------------------------
 
 
 def sync_database(path: Path) -> Database:
-    """The storage layer over ``SyncConnection`` (the file must exist and be migrated)."""
-    return Database(cast(aiosqlite.Connection, SyncConnection(path)), path)
+    """The storage layer on an existing, migrated file, without migrating again."""
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    return Database(conn, path)
 
 
 # --- the template --------------------------------------------------------------------------------

@@ -1,23 +1,28 @@
 """The database: one SQLite file in WAL mode with foreign keys on, migrated at start.
 
 Every write happens in ``Database.transaction()``: BEGIN IMMEDIATE, serialized within the process by
-an asyncio lock (one aiosqlite connection is shared by all coroutines) and across processes by
-SQLite's write lock. ``Database.read()`` gives a consistent snapshot for queries.
+an asyncio lock (one connection is shared by all coroutines) and across processes by SQLite's
+write lock. ``Database.read()`` gives a consistent snapshot for queries.
+
+The connection is used on the event loop's thread (see ``storage.base``): a transaction makes no
+hop to another thread, so it costs what SQLite and Python cost. Only one wait can be long: another
+process (``sopbot office import``, a report) holding the write lock. BEGIN IMMEDIATE is therefore
+tried without SQLite's own blocking wait and retried with ``asyncio.sleep``, so the bot goes on
+serving while it waits; once it has begun, nothing in the transaction waits for a lock (in WAL
+mode readers never block, and the writer holds the write lock).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-
-import aiosqlite
 
 from storage.audit import AuditLog
 from storage.base import Conflict
@@ -30,7 +35,11 @@ from storage.processes import Processes
 
 __all__ = ["Conflict", "Database", "NestedTransaction", "Tx"]
 
-BUSY_TIMEOUT_MS = 10_000
+# How long a statement may wait for a lock on the loop's thread (a rare WAL-index recovery); the
+# write lock itself is waited for in ``_begin`` without blocking the loop, for up to BUSY_WAIT.
+BUSY_TIMEOUT_MS = 50
+BUSY_WAIT = 10.0
+BUSY_RETRY = 0.02
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 FOREIGN_KEYS_OFF = "-- foreign_keys: off"
 # Set while a task is inside a transaction or snapshot; a nested one would wait for itself forever.
@@ -56,7 +65,7 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
         self._lock = asyncio.Lock()
@@ -66,30 +75,29 @@ class Database:
         path = Path(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn = sqlite3.connect(str(path), isolation_level=None)
         try:
-            # A file that is not a database is refused here: its connection (and thread) closes,
-            # so the caller's error is not followed by a process that never exits.
-            conn.row_factory = aiosqlite.Row
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA synchronous = NORMAL")
+            # A file that is not a database is refused here, and its connection closed.
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
             db = cls(conn, path)
             await db.migrate()
         except BaseException:
-            await conn.close()
+            conn.close()
             raise
         return db
 
     async def close(self) -> None:
         async with self._lock:
-            await self._conn.close()
+            self._conn.close()
 
     async def migrate(self) -> int:
         """Apply every migration newer than PRAGMA user_version, each in its own transaction."""
         async with self._lock:
-            current = await self._user_version()
+            current = self._user_version()
             shipped = migrations()
             if current > len(shipped):
                 raise RuntimeError(
@@ -98,7 +106,7 @@ class Database:
                 )
             for version, name, sql in shipped[current:]:
                 await self._apply(version, name, sql)
-            return await self._user_version()
+            return self._user_version()
 
     async def _apply(self, version: int, name: str, sql: str) -> None:
         """One migration in one transaction. A migration that rebuilds a table others refer to
@@ -106,34 +114,32 @@ class Database:
         transaction, and every reference checked before it commits)."""
         rebuilds = sql.startswith(FOREIGN_KEYS_OFF)
         if rebuilds:
-            await self._conn.execute("PRAGMA foreign_keys = OFF")
+            self._conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            await self._begin("BEGIN IMMEDIATE")
             try:
                 for statement in _statements(sql):
-                    await self._conn.execute(statement)
+                    self._conn.execute(statement)
                 if rebuilds:
-                    async with self._conn.execute("PRAGMA foreign_key_check") as cur:
-                        broken = list(await cur.fetchall())
+                    broken = self._conn.execute("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         raise RuntimeError(f"migration {name} breaks references: {broken[:5]}")
-                await self._conn.execute(f"PRAGMA user_version = {version}")
-                await self._conn.execute("COMMIT")
+                self._conn.execute(f"PRAGMA user_version = {version}")
+                self._conn.execute("COMMIT")
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                self._conn.execute("ROLLBACK")
                 raise
         finally:
             if rebuilds:
-                await self._conn.execute("PRAGMA foreign_keys = ON")
+                self._conn.execute("PRAGMA foreign_keys = ON")
 
-    async def _user_version(self) -> int:
-        async with self._conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
+    def _user_version(self) -> int:
+        row = self._conn.execute("PRAGMA user_version").fetchone()
         return int(row[0]) if row else 0
 
     async def schema_version(self) -> int:
         async with self._lock:
-            return await self._user_version()
+            return self._user_version()
 
     def _enter(self) -> contextvars.Token[Database | None]:
         if _inside.get() is self:
@@ -149,10 +155,11 @@ class Database:
                 await self._begin("BEGIN IMMEDIATE")
                 try:
                     yield Tx(self._conn)
+                    self._conn.execute("COMMIT")
                 except BaseException:
-                    await asyncio.shield(self._conn.execute("ROLLBACK"))
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
                     raise
-                await self._conn.execute("COMMIT")
         finally:
             _inside.reset(mark)
 
@@ -166,23 +173,24 @@ class Database:
                 try:
                     yield Tx(self._conn)
                 finally:
-                    await asyncio.shield(self._conn.execute("ROLLBACK"))
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
         finally:
             _inside.reset(mark)
 
     async def _begin(self, statement: str) -> None:
-        """Begin a transaction. A task cancelled while BEGIN waits for the connection's thread
-        leaves the BEGIN to run there anyway: it is ended at once, or the next transaction on
-        the connection would find one already open."""
-        try:
-            await self._conn.execute(statement)
-        except BaseException:
-            await asyncio.shield(self._end_quietly())
-            raise
-
-    async def _end_quietly(self) -> None:
-        with contextlib.suppress(sqlite3.OperationalError):  # no transaction was begun
-            await self._conn.execute("ROLLBACK")
+        """Begin a transaction. Another process holding the write lock is waited for here, in
+        steps of ``BUSY_RETRY`` that leave the loop free, for up to ``BUSY_WAIT``."""
+        deadline = time.monotonic() + BUSY_WAIT
+        while True:
+            try:
+                self._conn.execute(statement)
+                return
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(BUSY_RETRY)
 
 
 def _statements(sql: str) -> list[str]:
@@ -204,7 +212,7 @@ def _statements(sql: str) -> list[str]:
 class Tx:
     """A unit of work on one connection; repositories hang off it."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.offices = Offices(conn)
         self.processes = Processes(conn)

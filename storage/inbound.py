@@ -74,11 +74,13 @@ class Inbound(Repo):
 
     async def remember(self, channel: str, key: str, now: datetime) -> bool:
         """Remember an event as handled; False when it was handled already."""
-        async with self.conn.execute(
-            "INSERT OR IGNORE INTO inbound_events (channel, key, handled_at) VALUES (?, ?, ?)",
-            (channel, key, ts(now)),
-        ) as cur:
-            return cur.rowcount > 0
+        return (
+            await self._update(
+                "INSERT OR IGNORE INTO inbound_events (channel, key, handled_at) VALUES (?, ?, ?)",
+                (channel, key, ts(now)),
+            )
+            > 0
+        )
 
 
 def _body(row: aiosqlite.Row) -> InboundBody:

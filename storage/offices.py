@@ -293,12 +293,14 @@ class Offices(Repo):
         self, user_id: int, channel: str, external_id: str, now: datetime
     ) -> bool:
         """Know a person on one more channel; False when that identity was theirs already."""
-        async with self.conn.execute(
-            "INSERT OR IGNORE INTO identities (user_id, channel, external_id, created_at) "
-            "VALUES (?, ?, ?, ?)",
-            (user_id, channel, external_id, ts(now)),
-        ) as cur:
-            return cur.rowcount > 0
+        return (
+            await self._update(
+                "INSERT OR IGNORE INTO identities (user_id, channel, external_id, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (user_id, channel, external_id, ts(now)),
+            )
+            > 0
+        )
 
     async def set_scoped_id(self, channel: str, external_id: str, scoped_id: str) -> None:
         """The business-scoped id a channel gives a person, kept beside their number."""
@@ -383,12 +385,14 @@ class Offices(Repo):
     # --- roles and stand-ins --------------------------------------------------------------------
 
     async def add_holder(self, office_id: int, user_id: int, role: str, now: datetime) -> bool:
-        async with self.conn.execute(
-            "INSERT OR IGNORE INTO role_holders (office_id, user_id, role, kind, created_at) "
-            "VALUES (?, ?, ?, 'holder', ?)",
-            (office_id, user_id, role, ts(now)),
-        ) as cur:
-            return cur.rowcount > 0
+        return (
+            await self._update(
+                "INSERT OR IGNORE INTO role_holders (office_id, user_id, role, kind, created_at) "
+                "VALUES (?, ?, ?, 'holder', ?)",
+                (office_id, user_id, role, ts(now)),
+            )
+            > 0
+        )
 
     async def remove_holder(self, office_id: int, user_id: int, role: str) -> bool:
         removed = await self._update(
