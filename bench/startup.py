@@ -1,21 +1,26 @@
 """Start-up and memory: from starting ``python -m bot run`` to its first getUpdates at the fake Bot
 API, and the bot process's peak resident memory (VmHWM), on a database with only the office and on
-one with 100k stored processes.
+one with 100k stored processes; and how long ``sopbot --help`` and importing the bot take.
 
 The bot runs as its own process, configured through the environment as an operator would, against
 the fake Bot API served by this process. After the first getUpdates every person of the office
 writes /tugas and /proses and waits for the answers; the peak memory is read from
-/proc/<pid>/status just before the bot is stopped (SIGTERM).
+/proc/<pid>/status just before the bot is stopped (SIGTERM). Every start gets a fresh copy of its
+database: the bot remembers the update ids it handled, and a new fake numbers its updates from the
+same first id, so a second start on the same file would drop the people's messages as seen.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +39,7 @@ from bench.seed import make_template, stored
 from fakes.telegram import FakeBotApi
 
 RUNS = 3
+COMMAND_RUNS = 5
 STORED = 100_000
 WAIT = 60.0
 
@@ -96,7 +102,7 @@ async def start_once(database: Path) -> Start:
 
 
 async def run() -> None:
-    header("startup", "python -m bot run to the first getUpdates; peak memory")
+    header("startup", "python -m bot run to the first getUpdates; peak memory; sopbot --help")
     table = Table(
         "Start to first getUpdates, and peak RSS (VmHWM) of the bot process",
         [
@@ -110,14 +116,23 @@ async def run() -> None:
         ],
     )
     with tempfile.TemporaryDirectory(prefix="sopbot-startup-") as name:
-        empty = Path(name) / "office-only.db"
-        await make_template(empty)  # the office and one finished process
+        template = Path(name) / "office-only.db"
+        await make_template(template)  # the office and one finished process
+        fresh = Path(name) / "start.db"
+
+        async def office_only() -> Path:
+            return _fresh_copy(template, fresh)
+
+        async def many() -> Path:
+            return (await stored(STORED)).path  # a fresh copy of the kept database each time
+
         store = await stored(STORED)
-        for label, database in (
-            ("office, 1 process", empty),
-            (f"{store.count:,} processes", store.path),
-        ):
-            runs = [await start_once(database) for _ in range(RUNS)]
+        databases: Sequence[tuple[str, Callable[[], Awaitable[Path]]]] = (
+            ("office, 1 process", office_only),
+            (f"{store.count:,} processes", many),
+        )
+        for label, database in databases:
+            runs = [await start_once(await database()) for _ in range(RUNS)]
             seconds = [r.seconds for r in runs]
             table.add(
                 label,
@@ -129,25 +144,49 @@ async def run() -> None:
                 max(r.peak_kib for r in runs) / 1024,
             )
         size = store.path.stat().st_size / 2**30
-        imports = await _import_seconds()
-        table.notes = [
-            f"the database with {store.count:,} processes is {size:.2f} GiB on disk.",
-            f"importing the bot's modules alone (python -c 'import bot.app') takes {imports:.2f} s.",
-        ]
+        table.notes = [f"the database with {store.count:,} processes is {size:.2f} GiB on disk."]
     table.print()
+    commands = Table(
+        "Commands that start no bot: from starting the process to its exit",
+        ["command", "runs", "seconds (median)", "min", "max"],
+    )
+    for label, argv in (
+        ("sopbot --help", _sopbot("--help")),
+        ("python -c 'import bot.app'", [sys.executable, "-c", "import bot.app"]),
+    ):
+        seconds = [await asyncio.to_thread(_timed, argv) for _ in range(COMMAND_RUNS)]
+        commands.add(label, len(seconds), median(seconds), min(seconds), max(seconds))
+    commands.notes = [
+        f"sopbot is run as {' '.join(Path(a).name for a in _sopbot('--help'))}; importing "
+        "bot.app is everything `sopbot run` imports before it reads its settings."
+    ]
+    commands.print()
 
 
-async def _import_seconds() -> float:
-    """Median wall time of a fresh interpreter that only imports the bot."""
-    times = []
-    for _ in range(RUNS):
-        began = time.monotonic()
-        child = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "import bot.app", env={**os.environ, "PYTHONPATH": str(ROOT)}
-        )
-        await child.wait()
-        times.append(time.monotonic() - began)
-    return median(times)
+def _fresh_copy(source: Path, target: Path) -> Path:
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+    return target
+
+
+def _sopbot(*args: str) -> list[str]:
+    """The installed ``sopbot`` script beside this interpreter, or ``python -m bot`` without it."""
+    script = Path(sys.executable).with_name("sopbot")
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "bot", *args]
+
+
+def _timed(argv: Sequence[str]) -> float:
+    """Wall seconds from starting ``argv`` to its exit. (No peak memory: a child's ru_maxrss on
+    Linux counts the parent's resident memory at the fork, this whole benchmark process.)"""
+    began = time.monotonic()
+    subprocess.run(  # noqa: S603 - our own interpreter and script
+        argv,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+    return time.monotonic() - began
 
 
 BENCHMARK = Benchmark("startup", "start to first getUpdates, peak RSS with 100k", run, order=30)
