@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -185,6 +186,17 @@ class Conversation(Repo):
         await self._update(
             "INSERT OR REPLACE INTO prompt_messages (outbox_id, user_id, topic) VALUES (?, ?, ?)",
             (outbox_id, user_id, topic),
+        )
+
+    async def forget_asked(self, outbox_ids: Iterable[int]) -> int:
+        """Forget which topic these messages asked about (their outbox rows are going)."""
+        found = list(outbox_ids)
+        if not found:
+            return 0
+        marks = ",".join("?" for _ in found)
+        return await self._update(
+            f"DELETE FROM prompt_messages WHERE outbox_id IN ({marks})",  # noqa: S608 - only placeholders are interpolated
+            tuple(found),
         )
 
     async def topic_of_message(self, outbox_id: int, user_id: int) -> str | None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from storage.base import Repo, from_ts, ts
+from storage.base import Repo, from_ts, opt_from_ts, ts
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,13 @@ class InboundBody:
     channel: str
     body: bytes
     received_at: datetime
+
+
+@dataclass(frozen=True)
+class BodyAge:
+    id: int
+    received_at: datetime
+    handled_at: datetime | None
 
 
 class Inbound(Repo):
@@ -80,6 +88,29 @@ class Inbound(Repo):
                 (channel, key, ts(now)),
             )
             > 0
+        )
+
+    # --- retention (bot.chat.retention) -----------------------------------------------------------
+
+    async def ages(self, after_id: int, limit: int) -> list[BodyAge]:
+        """When the bodies kept after ``after_id`` arrived and were handled, in the order kept."""
+        rows = await self._all(
+            "SELECT id, received_at, handled_at FROM inbound WHERE id > ? ORDER BY id LIMIT ?",
+            (after_id, limit),
+        )
+        return [
+            BodyAge(r["id"], from_ts(r["received_at"]), opt_from_ts(r["handled_at"])) for r in rows
+        ]
+
+    async def drop(self, ids: Iterable[int]) -> int:
+        """Delete these bodies (handled long ago: their events' keys are kept apart)."""
+        found = list(ids)
+        if not found:
+            return 0
+        marks = ",".join("?" for _ in found)
+        return await self._update(
+            f"DELETE FROM inbound WHERE id IN ({marks})",  # noqa: S608 - only placeholders are interpolated
+            tuple(found),
         )
 
 

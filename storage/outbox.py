@@ -65,6 +65,21 @@ class MessageStatus:
     error_detail: str | None = None
 
 
+@dataclass(frozen=True)
+class MessageTrace:
+    """What the retention decides on about a message: its state, age and ties, not its text."""
+
+    id: int
+    kind: str
+    state: str
+    created_at: datetime
+    settled_at: datetime  # when it was sent; a failed one, when it was last tried
+    step_run_id: int | None
+    run_open: bool  # its step run is still open: the message is edited when the step closes
+    edit_of: int | None
+    dedupe_key: str | None
+
+
 _RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4, "window": 4}
 
 
@@ -277,6 +292,47 @@ class Outbox(Repo):
         )
         return [OutboxItem.of(r) for r in rows]
 
+    # --- retention (bot.chat.retention) -----------------------------------------------------------
+
+    async def traces(self, after_id: int, limit: int) -> list[MessageTrace]:
+        """The messages queued after ``after_id``, in the order they were queued."""
+        rows = await self._all(f"{_TRACE} WHERE o.id > ? ORDER BY o.id LIMIT ?", (after_id, limit))
+        return [_trace(r) for r in rows]
+
+    async def edits_of(self, ids: Iterable[int]) -> list[MessageTrace]:
+        """The edits queued of these messages (a message stays while an edit of it does)."""
+        found = list(ids)
+        if not found:
+            return []
+        marks = ",".join("?" for _ in found)
+        rows = await self._all(
+            f"{_TRACE} WHERE o.edit_of IN ({marks}) ORDER BY o.id",
+            tuple(found),
+        )
+        return [_trace(r) for r in rows]
+
+    async def forget(self, ids: Iterable[int]) -> tuple[int, int]:
+        """Delete these messages (an edit of one of them must go with it), and what the channel
+        reported of them where no message left shares their reference. Returns how many messages
+        and statuses went."""
+        found = list(ids)
+        if not found:
+            return 0, 0
+        marks = ",".join("?" for _ in found)
+        statuses = await self._update(
+            "DELETE FROM message_statuses WHERE (channel, message_ref) IN ("  # noqa: S608 - only placeholders are interpolated
+            f"SELECT o.channel, o.message_ref FROM outbox o WHERE o.id IN ({marks}) "
+            "AND o.message_ref IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox k "
+            "WHERE k.channel = o.channel AND k.message_ref = o.message_ref "
+            f"AND k.id NOT IN ({marks})))",
+            (*found, *found),
+        )
+        messages = await self._update(
+            f"DELETE FROM outbox WHERE id IN ({marks})",  # noqa: S608 - only placeholders are interpolated
+            tuple(found),
+        )
+        return messages, statuses
+
 
 def _due_query(now: datetime, channels: Iterable[str], limit: int) -> tuple[str, tuple[Any, ...]]:
     names = sorted(set(channels))
@@ -289,3 +345,24 @@ def _due_query(now: datetime, channels: Iterable[str], limit: int) -> tuple[str,
         "ORDER BY o.id LIMIT ?"
     )
     return sql, (ts(now), *names, limit)
+
+
+_TRACE = (
+    "SELECT o.id, o.kind, o.state, o.created_at, COALESCE(o.sent_at, o.not_before) AS settled_at, "
+    "o.step_run_id, r.id IS NOT NULL AND r.done_at IS NULL AS run_open, o.edit_of, o.dedupe_key "
+    "FROM outbox o LEFT JOIN step_runs r ON r.id = o.step_run_id"
+)
+
+
+def _trace(row: Any) -> MessageTrace:
+    return MessageTrace(
+        id=row["id"],
+        kind=row["kind"],
+        state=row["state"],
+        created_at=from_ts(row["created_at"]),
+        settled_at=from_ts(row["settled_at"]),
+        step_run_id=row["step_run_id"],
+        run_open=bool(row["run_open"]),
+        edit_of=row["edit_of"],
+        dedupe_key=row["dedupe_key"],
+    )
