@@ -17,6 +17,7 @@ from bot.chat.dialog import Dialog
 from bot.chat.events import Answer, Event
 from bot.chat.inbox import Inbox
 from bot.chat.replies import Replies
+from bot.chat.retention import Retention
 from bot.chat.sender import Sender
 from bot.clock import Clock, SystemClock, Timers
 from bot.documents.files import file_generators
@@ -62,6 +63,7 @@ class Options:
     backoff_max: float = 60.0
     poll_timeout: int = 30
     safety_sweep: float = 60.0  # seconds between sweeps that catch a clock jump or a lost wake-up
+    retention_check: float = 60.0  # seconds between looks at whether the retention is due
 
 
 class SopBot:
@@ -77,6 +79,7 @@ class SopBot:
         self.admin: Admin | None = None
         self.dialog: Dialog | None = None
         self.scheduler: Scheduler | None = None
+        self.retention: Retention | None = None
         self.timers = Timers()
         self._tasks: list[asyncio.Task[None]] = []
         self._rearm: asyncio.Task[None] | None = None
@@ -185,6 +188,9 @@ class SopBot:
         # Alerts due while the bot was down are acted on now; this also arms the next wake-up.
         await self.scheduler.tick()
         self.timers.every(self.options.safety_sweep, self._sweep)
+        # Old messages and updates are forgotten a minute after the start, then every hour.
+        self.retention = Retention(self.db, self.clock, s.retention())
+        self.timers.every(self.options.retention_check, self.retention.tick)
 
     def _invite_links(self, token: str) -> list[tuple[str, str]]:
         """An invitation opens on any channel the bot runs: (channel label, link) each."""

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.chat.retention import SHORTEST_RETENTION
 from bot.office.identity import whatsapp_number
 from bot.office.settings import ReminderSettings
 from sop.durations import Duration
@@ -57,6 +59,13 @@ def _split(value: object) -> object:
     return value
 
 
+def _calendar_span(text: str) -> timedelta:
+    """A duration written like a waktu (``30 hari``, ``12 jam``) as clock time: a hari is 24 hours,
+    not a working day."""
+    span = Duration.parse(text)
+    return timedelta(days=span.days, minutes=span.minutes)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
@@ -82,6 +91,9 @@ class Settings(BaseSettings):
     escalate_factor: int = Field(default=2, ge=1, le=10)
     escalate_min: str = "1 jam"
     no_waktu_interval: str = "1 hari"
+    # How long a message is kept after it was sent (or given up on), and an update after it was
+    # handled; written like a waktu, but a hari here is a calendar day.
+    message_retention: str = "30 hari"
     # WhatsApp Business (Cloud API). Enabled when WHATSAPP_ACCESS_TOKEN is set.
     whatsapp_access_token: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None
@@ -150,6 +162,13 @@ class Settings(BaseSettings):
         Duration.parse(value)  # refuses a malformed waktu with its Indonesian message
         return value
 
+    @field_validator("message_retention")
+    @classmethod
+    def _retention(cls, value: str) -> str:
+        if _calendar_span(value) < SHORTEST_RETENTION:
+            raise ValueError(f"paling singkat {SHORTEST_RETENTION.days} hari")
+        return value
+
     @field_validator("reminder_interval")
     @classmethod
     def _optional_duration(cls, value: str | None) -> str | None:
@@ -164,6 +183,10 @@ class Settings(BaseSettings):
             [("telegram", str(i)) for i in self.admin_telegram_ids]
             + [("whatsapp", n) for n in self.admin_whatsapp_numbers]
         )
+
+    def retention(self) -> timedelta:
+        """How long messages and handled updates are kept (``MESSAGE_RETENTION``)."""
+        return _calendar_span(self.message_retention)
 
     def reminder_defaults(self) -> ReminderSettings:
         """The reminder timing an office gets unless its own file sets it."""
