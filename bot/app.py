@@ -10,7 +10,7 @@ import contextlib
 import logging
 import signal
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.chat.channel import Channel
 from bot.chat.dialog import Dialog
@@ -28,9 +28,12 @@ from bot.process.scheduler import Scheduler
 from bot.process.workflow import Workflow
 from bot.settings import Settings
 from handlers.telegram import TelegramConfig, TelegramFrontend
-from handlers.whatsapp import WhatsAppFrontend, templates
 from sop.loader import Catalog, load_catalog
 from storage.db import Database
+
+if TYPE_CHECKING:
+    # Imported where WhatsApp is enabled: pywa is a quarter of the start of a Telegram-only bot.
+    from handlers.whatsapp import WhatsAppFrontend
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,8 @@ class SopBot:
     @property
     def whatsapp(self) -> WhatsAppFrontend | None:
         """The WhatsApp front end, when WhatsApp is enabled."""
+        from handlers.whatsapp import WhatsAppFrontend
+
         found = self.frontends.get("whatsapp")
         return found if isinstance(found, WhatsAppFrontend) else None
 
@@ -121,6 +126,8 @@ class SopBot:
             )
             found.append(TelegramFrontend(config, self._handle))
         if "whatsapp" in enabled:
+            from handlers.whatsapp import WhatsAppFrontend
+
             found.append(WhatsAppFrontend(s.whatsapp(), self._handle))
         return found
 
@@ -242,6 +249,8 @@ class SopBot:
 async def whatsapp_templates(settings: Settings, *, submit: bool) -> str:
     """``sopbot whatsapp templates``: the templates the bot needs, and (``submit``) what the Cloud
     API said to each when they were submitted for approval."""
+    from handlers.whatsapp import WhatsAppFrontend, templates
+
     text = templates.describe()
     if not submit:
         return text
