@@ -20,20 +20,22 @@ when such a mark is there.
 ``render_archive`` lays a record out as PDF bytes with fpdf2 (pure); ``archive_pdf`` reads and does
 both. Fonts: DejaVu Sans and DejaVu Sans Mono from matplotlib's own data folder, so no system font
 or network is needed and every Indonesian character (and "—", "✓") prints.
+
+fpdf2 is imported when a record is laid out, and matplotlib's folder is found without importing
+matplotlib: the bot imports this module at start, where both would cost most of its start-up time
+and memory.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import importlib.util
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
-
-import matplotlib
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from typing import TYPE_CHECKING
 
 from bot.documents.reports import CANCELLED_OUTCOME, RoleLabels, builtin_roles
 from bot.office.calendar import WorkCalendar
@@ -54,9 +56,11 @@ from storage.db import Database
 from storage.processes import StepRun, StoredHandin
 from storage.reports import ProcessRecordRows, ReportQueries
 
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
 FONT = "DejaVu"
 MONO = "DejaVuMono"
-_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 _FONT_FILES = (
     (FONT, "", "DejaVuSans.ttf"),
     (FONT, "B", "DejaVuSans-Bold.ttf"),
@@ -248,26 +252,46 @@ def archive_record(
 # --- layout ---------------------------------------------------------------------------------------
 
 
-class _Pdf(FPDF):
-    def __init__(self, footer_text: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.footer_text = footer_text
-        for family, style, file in _FONT_FILES:
-            self.add_font(family, style, str(_FONT_DIR / file))
-        self.set_margins(10, 12, 10)
-        self.set_auto_page_break(auto=True, margin=16)
+@cache
+def font_dir() -> Path:
+    """matplotlib's folder of DejaVu fonts (what ``matplotlib.get_data_path()`` names), found
+    without importing matplotlib."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:  # pragma: no cover - matplotlib is a dependency
+        raise ModuleNotFoundError("matplotlib, whose DejaVu fonts the archive prints with")
+    return Path(spec.origin).with_name("mpl-data") / "fonts" / "ttf"
 
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, "", 7)
-        self.set_text_color(90, 90, 90)
-        self.cell(0, 5, self.footer_text, align="L")
-        self.set_x(self.l_margin)
-        self.cell(0, 5, f"Halaman {self.page_no()} dari {{nb}}", align="R")
-        self.set_text_color(0, 0, 0)
+
+@cache
+def _pdf_class() -> Callable[[str], FPDF]:
+    """The A4 document with the DejaVu fonts and the page footer, given the footer's text;
+    defined on first use, as it imports fpdf2."""
+    from fpdf import FPDF
+
+    class _Pdf(FPDF):
+        def __init__(self, footer_text: str) -> None:
+            super().__init__(orientation="P", unit="mm", format="A4")
+            self.footer_text = footer_text
+            for family, style, file in _FONT_FILES:
+                self.add_font(family, style, str(font_dir() / file))
+            self.set_margins(10, 12, 10)
+            self.set_auto_page_break(auto=True, margin=16)
+
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font(FONT, "", 7)
+            self.set_text_color(90, 90, 90)
+            self.cell(0, 5, self.footer_text, align="L")
+            self.set_x(self.l_margin)
+            self.cell(0, 5, f"Halaman {self.page_no()} dari {{nb}}", align="R")
+            self.set_text_color(0, 0, 0)
+
+    return _Pdf
 
 
 def _line(pdf: FPDF, text: str, size: float = 9, style: str = "", height: float = 4.6) -> None:
+    from fpdf.enums import XPos, YPos
+
     pdf.set_font(FONT, style, size)
     pdf.multi_cell(0, height, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
@@ -333,6 +357,8 @@ def _split_rows(
 
 
 def _pairs(pdf: FPDF, pairs: Sequence[tuple[str, str]], label_width: float = 42) -> None:
+    from fpdf.fonts import FontFace
+
     pdf.set_font(FONT, "", 9)
     widths = (label_width, 190 - label_width)
     with pdf.table(
@@ -405,7 +431,12 @@ def _signatures(pdf: FPDF, record: ArchiveRecord) -> None:
 
 def render_archive(record: ArchiveRecord) -> bytes:
     """The record laid out on A4 pages, as PDF bytes."""
-    pdf = _Pdf(f"Proses #{record.process_id} · {record.sop_code} · dicetak {record.printed}")
+    from fpdf.enums import XPos, YPos
+    from fpdf.fonts import FontFace
+
+    pdf = _pdf_class()(
+        f"Proses #{record.process_id} · {record.sop_code} · dicetak {record.printed}"
+    )
     pdf.set_title(f"Rekaman proses #{record.process_id}: {record.title}")
     pdf.set_author("sopbot")
     pdf.set_subject(record.nama)

@@ -15,7 +15,7 @@ A log axis was used before; its bar lengths meant nothing to a reader (steps of 
 bars), so the chart compares each step with its own standard instead.
 
 Drawn with matplotlib's object API on the Agg canvas: no pyplot state, no GUI, safe to call from
-any thread of the bot.
+any thread of the bot. matplotlib is imported when a chart is drawn, not when the bot starts.
 """
 
 from __future__ import annotations
@@ -24,11 +24,7 @@ import io
 import math
 from collections.abc import Sequence
 from datetime import timedelta
-
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from typing import TYPE_CHECKING
 
 from bot.documents.layout import chars, fit_text
 from bot.documents.reports import Report, SopFigures, StepFigures
@@ -39,6 +35,10 @@ from bot.words.format import (
     short_kegiatan,
     waktu_text,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 DPI = 120
 WIDTH_IN = 12.0
@@ -177,6 +177,10 @@ def step_chart_png(report: Report, code: str | None = None) -> bytes:
 
 def step_chart_figure(report: Report, code: str | None = None) -> Figure:
     """The chart as a matplotlib ``Figure`` (to inspect its parts)."""
+    from matplotlib.figure import Figure  # first, as in flowchart._Drawing
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     if code is not None:
         found = report.sop(code)
         if found is None:

@@ -18,6 +18,8 @@ kerja``) and again in ``Nilai (menit kerja)`` as whole minutes, the number to su
 column is empty for every other figure. Shares are whole percents, so no decimal separator is needed
 whatever the reader's locale. Encoded UTF-8 with a BOM (Excel then reads the accents right),
 comma-separated, CRLF line ends (RFC 4180). For Excel, prefer the XLSX.
+
+openpyxl is imported when a workbook is made, not when the bot starts.
 """
 
 from __future__ import annotations
@@ -26,11 +28,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from bot.documents.reports import Report, SopFigures, StepFigures
 from bot.words.format import (
@@ -42,6 +40,10 @@ from bot.words.format import (
     waktu_text,
 )
 from bot.words.reports import method_note
+
+if TYPE_CHECKING:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
 DURATION_FORMAT = "[h]:mm"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
@@ -213,8 +215,17 @@ def _local(report: Report, t: datetime | None) -> datetime | None:
     return None if t is None else t.astimezone(report.zone).replace(tzinfo=None)
 
 
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
+def _wrapped() -> Alignment:
+    """A cell whose text wraps, from the top."""
+    from openpyxl.styles import Alignment
+
+    return Alignment(wrap_text=True, vertical="top")
+
+
+def _bold() -> Font:
+    from openpyxl.styles import Font
+
+    return Font(bold=True)
 
 
 def _table(
@@ -223,11 +234,14 @@ def _table(
     rows: Sequence[Sequence[Value]],
     freeze: str = "A2",
 ) -> None:
+    from openpyxl.styles import PatternFill
+    from openpyxl.utils import get_column_letter
+
     ws.append([c.header for c in columns])
     for cell in ws[1]:
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.font = _bold()
+        cell.fill = PatternFill("solid", fgColor="DDE5F0")
+        cell.alignment = _wrapped()
     for values in rows:
         ws.append(list(values))
     for index, column in enumerate(columns, start=1):
@@ -306,7 +320,7 @@ def _summary_sheet(ws: Worksheet, report: Report) -> None:
     ]
     _table(ws, columns, rows)
     for (cell,) in ws.iter_rows(min_row=2, max_row=len(rows) + 1, min_col=2, max_col=2):
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = _wrapped()
     notes: list[tuple[str, str]] = [
         ("Kantor", f"{report.office_name} ({report.office_code})"),
         (
@@ -320,7 +334,7 @@ def _summary_sheet(ws: Worksheet, report: Report) -> None:
         notes.append(("", "Tidak ada proses yang dimulai dalam periode ini."))
     start = len(rows) + 3
     for offset, (label, text) in enumerate(notes):
-        ws.cell(row=start + offset, column=1, value=label).font = _HEADER_FONT
+        ws.cell(row=start + offset, column=1, value=label).font = _bold()
         ws.cell(row=start + offset, column=2, value=text)
 
 
@@ -379,7 +393,7 @@ def _steps_sheet(ws: Worksheet, report: Report) -> None:
     ]
     _table(ws, columns, rows, freeze="C2")
     for (cell,) in ws.iter_rows(min_row=2, max_row=len(rows) + 1, min_col=3, max_col=3):
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = _wrapped()
 
 
 def _processes_sheet(ws: Worksheet, report: Report) -> None:
@@ -447,6 +461,8 @@ _SHEET_WRITERS: tuple[tuple[str, Callable[[Worksheet, Report], None]], ...] = (
 
 def report_xlsx(report: Report) -> bytes:
     """The report as a workbook (see the module's docstring)."""
+    from openpyxl import Workbook
+
     wb = Workbook()
     first = wb.active
     if first is not None:

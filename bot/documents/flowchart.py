@@ -17,7 +17,8 @@ process, the current step is highlighted (yellow, "sekarang") and the done steps
 tick.
 
 Drawn with matplotlib's object API on the Agg canvas (no pyplot, no GUI) in inch coordinates, at
-150 dpi: 1700-2300 px wide for three to five lanes, so a phone can zoom in on it.
+150 dpi: 1700-2300 px wide for three to five lanes, so a phone can zoom in on it. matplotlib is
+imported when a flowchart is drawn, not when the bot starts.
 """
 
 from __future__ import annotations
@@ -26,16 +27,15 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Protocol
-
-from matplotlib.figure import Figure
-from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch, Polygon, Rectangle
-from matplotlib.path import Path
+from typing import TYPE_CHECKING, Protocol
 
 from bot.documents.layout import char_width, chars, fit_text
 from bot.words.format import KIND_LABEL, normal_time_text, short_kegiatan, waktu_text
 from sop.models import Kind, SopDefinition, Step
 from storage.processes import StepRun
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 DPI = 150
 MARGIN = 0.3
@@ -198,6 +198,10 @@ class _Drawing:
         self.horizontals: list[tuple[float, float, float]] = []  # y, x0, x1
         self.labels: list[Box] = []
         self.entries: dict[int, int] = {}
+        # A drawing's first matplotlib import, as the chart's: two threads drawing at once after
+        # a start then wait for the same module, which loads the rest of matplotlib.
+        from matplotlib.figure import Figure
+
         fig = Figure(figsize=(self.width, self.height), dpi=DPI)
         fig.patch.set_facecolor("white")
         self.fig = fig
@@ -279,6 +283,8 @@ class _Drawing:
         )
 
     def _grid(self) -> None:
+        from matplotlib.patches import Rectangle
+
         ax = self.ax
         x0, x1 = MARGIN, self.width - MARGIN
         y0 = MARGIN + TITLE_H
@@ -341,6 +347,8 @@ class _Drawing:
         return BOX_FILL, INK, 1.2
 
     def _symbol(self, step: Step) -> None:
+        from matplotlib.patches import FancyBboxPatch, Polygon
+
         s = self.shapes[step.number]
         fill, edge, lw = self._colours(step.number)
         tick = "✓ " if step.number in self.done and step.number != self.current else ""
@@ -415,6 +423,9 @@ class _Drawing:
     # -- arrows --
 
     def _arrow(self, points: Sequence[tuple[float, float]], colour: str = INK) -> None:
+        from matplotlib.patches import FancyArrowPatch
+        from matplotlib.path import Path
+
         codes = [Path.MOVETO] + [Path.LINETO] * (len(points) - 1)
         self.ax.add_patch(
             FancyArrowPatch(
@@ -467,6 +478,8 @@ class _Drawing:
             self._return(r)
 
     def _terminal(self, cx: float, cy: float, text: str) -> None:
+        from matplotlib.patches import Ellipse
+
         self.ax.add_patch(Ellipse((cx, cy), 1.0, 0.4, facecolor=HEAD_FILL, edgecolor=INK, lw=1.2))
         self.ax.text(cx, cy, text, ha="center", va="center", fontsize=8.5, weight="bold")
 
