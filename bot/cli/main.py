@@ -1,4 +1,8 @@
-"""The ``sopbot`` command line (``python -m bot`` does the same)."""
+"""The ``sopbot`` command line (``python -m bot`` does the same).
+
+A command imports what it needs when it runs, so ``sopbot --help`` and a mistyped command answer
+at once instead of loading the whole bot first.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.parser import Parser
 from bot.cli.reports import (
@@ -17,17 +22,21 @@ from bot.cli.reports import (
     cmd_sop_png,
     database_problem,
 )
-from bot.settings import ConfigError, Settings
-from bot.words.sop_form import MIN_WIDTH, catalogue, form
-from sop.loader import SopFileError, load_catalog, sop_files
-from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def _settings() -> Settings:
+    from bot.settings import Settings
+
     return Settings()
 
 
 def _sop_check(args: argparse.Namespace) -> int:
+    from bot.words.sop_form import catalogue
+    from sop.loader import SopFileError, load_catalog, sop_files
+
     extra = [Path(args.dir)] if args.dir else list(_settings().sop_dirs)
     try:
         catalog = load_catalog(extra)
@@ -58,10 +67,15 @@ def _sop_check(args: argparse.Namespace) -> int:
 
 def _terminal_width() -> int:
     """The terminal's width, at least ``MIN_WIDTH`` (a narrower one wraps the lines)."""
+    from bot.words.sop_form import MIN_WIDTH
+
     return max(shutil.get_terminal_size((100, 24)).columns, MIN_WIDTH)
 
 
 def _sop_show(args: argparse.Namespace) -> int:
+    from bot.words.sop_form import form
+    from sop.loader import SopFileError, load_catalog
+
     if args.png:
         if not check_suffix(args.png, ".png", "--png"):
             return 2
@@ -86,6 +100,8 @@ def _sop_show(args: argparse.Namespace) -> int:
 
 
 async def _audit_verify_async(path: Path) -> int:
+    from storage.db import Database
+
     db = await Database.open(path)
     try:
         async with db.read() as tx:
@@ -115,6 +131,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from bot.app import SopBot
     from bot.logs import setup_logging
+    from sop.loader import SopFileError
 
     settings = _settings()
     # A channel set up wrongly stops here, with the how-to, before anything starts.
@@ -139,6 +156,8 @@ async def _office_import_async(path: Path, settings: Settings) -> int:
     from bot.clock import SystemClock
     from bot.office.admin import Admin
     from bot.office.files import OfficeFileError, placeholder_warning, read_office_file
+    from sop.loader import load_catalog
+    from storage.db import Database
 
     catalog = load_catalog(settings.sop_dirs)
     try:
@@ -162,6 +181,8 @@ async def _office_import_async(path: Path, settings: Settings) -> int:
 
 
 def _office_import(args: argparse.Namespace) -> int:
+    from sop.loader import SopFileError
+
     path = Path(args.file)
     if not path.is_file():
         what = "sebuah folder, bukan berkas" if path.is_dir() else "tidak ditemukan"
@@ -294,6 +315,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from bot.settings import ConfigError
+
     try:
         code: int = args.func(args)
     except ConfigError as exc:

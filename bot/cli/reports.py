@@ -5,6 +5,9 @@
 1 failed (a file that cannot be written, broken SOP files), 2 bad input (unknown office, process or
 SOP code, a bad date, an end before the start, a format that needs ``--out``, a file name whose
 ending is not its format's, no database file).
+
+What a command needs is imported when it runs: ``sopbot --help`` and the parser import only this
+module's top, and the document libraries load only when a file is made.
 """
 
 from __future__ import annotations
@@ -15,21 +18,13 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.clock import SystemClock
-from bot.documents.archive import UnknownProcess, archive_pdf
-from bot.documents.charts import step_chart_png
-from bot.documents.exports import report_csv, report_xlsx
-from bot.documents.flowchart import flowchart_png
-from bot.documents.reports import Report, UnknownOffice, build_report
-from bot.settings import Settings
-from bot.words.format import format_dates
-from bot.words.reports import summary_text
-from sop.faults import os_reason
-from sop.loader import SopFileError, load_catalog
-from storage.db import Database
-from storage.reports import ReportQueries
+
+if TYPE_CHECKING:
+    from bot.documents.reports import Report
+    from storage.db import Database
 
 FORMATS = ("text", "csv", "xlsx")
 SUFFIXES = {"text": (".txt",), "csv": (".csv",), "xlsx": (".xlsx",)}
@@ -74,6 +69,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 def database_problem(path: Path, *, must_exist: bool = True) -> str | None:
     """Why ``path`` cannot be the bot's database, in Indonesian, or None: a missing file (when it
     must exist), a folder, or a file that is not an SQLite database (opening one would fail)."""
+    from sop.faults import os_reason
+
     if path.is_dir():
         return f"Basis data {path} adalah sebuah folder, bukan berkas."
     if not path.exists():
@@ -89,6 +86,8 @@ def database_problem(path: Path, *, must_exist: bool = True) -> str | None:
 
 
 def _database_path(database: Path | str | None) -> Path | None:
+    from bot.settings import Settings
+
     if database is not None:
         path = Path(database)
     else:
@@ -101,6 +100,8 @@ def _database_path(database: Path | str | None) -> Path | None:
 
 
 def _write(out: Path, data: bytes) -> bool:
+    from sop.faults import os_reason
+
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
@@ -115,11 +116,16 @@ def _size(data: bytes) -> str:
 
 
 async def _office_codes(db: Database) -> list[str]:
+    from storage.reports import ReportQueries
+
     async with db.read() as tx:
         return await ReportQueries(tx.conn).office_codes()
 
 
 async def _report(path: Path, office: str, start: date, end: date, now: datetime) -> Report | str:
+    from bot.documents.reports import UnknownOffice, build_report
+    from storage.db import Database
+
     db = await Database.open(path)
     try:
         try:
@@ -145,6 +151,11 @@ def cmd_report(
     """``sopbot report``: the report of an office for processes started from ``start`` to
     ``end`` (inclusive, office-local dates), as text (printed, or written to ``out``), CSV
     (printed or written) or XLSX (written to ``out``); ``chart`` also writes the step chart PNG."""
+    from bot.documents.charts import step_chart_png
+    from bot.documents.exports import report_csv, report_xlsx
+    from bot.words.format import format_dates
+    from bot.words.reports import summary_text
+
     if fmt not in FORMATS:
         _err(f"Format {fmt!r} tidak dikenal; pakai text, csv atau xlsx.")
         return BAD_INPUT
@@ -195,6 +206,9 @@ def _status(out: Path | str | None) -> TextIO:
 
 
 async def _archive(path: Path, process_id: int, now: datetime) -> bytes | None:
+    from bot.documents.archive import UnknownProcess, archive_pdf
+    from storage.db import Database
+
     db = await Database.open(path)
     try:
         return await archive_pdf(db, process_id, now)
@@ -237,6 +251,9 @@ def cmd_sop_png(
 ) -> int:
     """``sopbot sop show CODE --png FILE [--lengkap]``: the SOP's flowchart as a PNG; with
     ``columns`` it carries the form's Kelengkapan and Output columns."""
+    from bot.documents.flowchart import flowchart_png
+    from sop.loader import SopFileError, load_catalog
+
     if not check_suffix(out, ".png", "--png"):
         return BAD_INPUT
     try:
