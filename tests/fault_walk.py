@@ -69,6 +69,8 @@ class Walker:
     retries: int = 0
     busy: dict[int, asyncio.Lock] = field(default_factory=dict)  # a person does one thing at once
     sent: list[tuple[float, str]] = field(default_factory=list)  # (monotonic time, what) sent
+    # When set, a process's last step waits for it: a test keeps the walks going until it is done.
+    last_step: asyncio.Event | None = None
 
     async def state(self, process: int) -> tuple[str, int | None, int]:
         async with self.db.read() as tx:
@@ -86,6 +88,8 @@ class Walker:
             assert step is not None
             if time.monotonic() > deadline:
                 raise TimeoutError(f"process #{process} still at step {step} (visit {visit})")
+            if self.last_step is not None and self.defn.step(step).final:
+                await self.last_step.wait()
             person = self.people[self.defn.step(step).pelaksana]
             async with self.busy.setdefault(person.id, asyncio.Lock()):
                 done = await self._act(process, step, visit)
