@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -85,6 +86,12 @@ def event_hash(
 
 
 class AuditLog(Repo):
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__(conn)
+        # The chain's head once read in this transaction (which holds the write lock, and is
+        # this repository's life): the next append need not read it again.
+        self._head: tuple[int, str] | None = None
+
     async def append(
         self,
         kind: str,
@@ -96,9 +103,11 @@ class AuditLog(Repo):
         actor_user_id: int | None = None,
     ) -> AuditEvent:
         """Append an event. Call inside a write transaction: it reads the chain's head."""
-        head = await self._one("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")
-        prev_hash = head["hash"] if head else GENESIS
-        event_id = (head["id"] if head else 0) + 1
+        if self._head is None:
+            row = await self._one("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")
+            self._head = (row["id"], row["hash"]) if row else (0, GENESIS)
+        last_id, prev_hash = self._head
+        event_id = last_id + 1
         at_text = ts(at)
         body = dumps(data or {})
         digest = event_hash(
@@ -126,6 +135,7 @@ class AuditLog(Repo):
                 digest,
             ),
         )
+        self._head = (event_id, digest)
         return AuditEvent(
             id=event_id,
             at=from_ts(at_text),

@@ -25,7 +25,8 @@ def ts(instant: datetime) -> str:
     """A UTC instant as fixed-width ISO text, so that text order is time order."""
     if instant.tzinfo is None:
         raise ValueError("naive datetime given to storage")
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is C-fast; strftime was a tenth of a transition's Python time.
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_ts(text: str) -> datetime:

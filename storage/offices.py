@@ -6,6 +6,7 @@ which is also the address of their private chat); an office has a group chat per
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -157,6 +158,22 @@ class Invite:
 
 
 class Offices(Repo):
+    """Offices, people, their roles and stand-ins. People are read many times in one transaction
+    (each holder of a role, each name in a step's history); they are kept for the transaction,
+    which is this repository's life, and forgotten on any write through it."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__(conn)
+        self._users: dict[int, User | None] = {}
+
+    async def _insert(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        self._users.clear()
+        return await super()._insert(sql, params)
+
+    async def _update(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        self._users.clear()
+        return await super()._update(sql, params)
+
     # --- offices --------------------------------------------------------------------------------
 
     async def get(self, office_id: int) -> Office | None:
@@ -247,8 +264,11 @@ class Offices(Repo):
     # --- users ----------------------------------------------------------------------------------
 
     async def user(self, user_id: int) -> User | None:
+        if user_id in self._users:
+            return self._users[user_id]
         row = await self._one(f"{USER_ROWS} WHERE u.id = ?", (user_id,))
-        return User.of(row) if row else None
+        found = self._users[user_id] = User.of(row) if row else None
+        return found
 
     async def user_by_identity(self, channel: str, external_id: str) -> User | None:
         row = await self._one(
