@@ -123,6 +123,7 @@ class SopBot:
                 listen=s.webhook_listen,
                 port=s.port,
                 poll_timeout=self.options.poll_timeout,
+                chat_interval=s.telegram_chat_interval,
             )
             found.append(TelegramFrontend(config, self._handle))
         if "whatsapp" in enabled:

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     port: int = Field(default=8443, ge=1, le=65535)
+    # Seconds between two messages to one Telegram chat (Telegram's own limit is about one a
+    # second; a faster pace gets refused with "too many requests").
+    telegram_chat_interval: float = Field(default=1.0, ge=0.0, le=10.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # "kantor": each office's calendar (office hours, holidays); "24/7": every hour is working time.
     working_hours: Literal["kantor", "24/7"] = "kantor"

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from storage.base import Repo, dumps, from_ts, opt_from_ts, ts
+from storage.base import Repo, Row, dumps, from_ts, opt_from_ts, ts
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class OutboxItem:
     message_ref: str | None
 
     @classmethod
-    def of(cls, row: aiosqlite.Row) -> OutboxItem:
+    def of(cls, row: Row) -> OutboxItem:
         return cls(
             id=row["id"],
             created_at=from_ts(row["created_at"]),
@@ -146,14 +144,33 @@ class Outbox(Repo):
         sql, params = _due_query(now, channels, 200)
         return [str(r["detail"]) for r in await self._all(f"EXPLAIN QUERY PLAN {sql}", params)]
 
-    async def next_due_at(self, channels: Iterable[str]) -> datetime | None:
+    async def next_due_at(
+        self, channels: Iterable[str], after: datetime | None = None
+    ) -> datetime | None:
+        """When the next pending message (of ``channels``) falls due; with ``after``, the first
+        due later than that (what is due already is being delivered)."""
         names = sorted(set(channels))
         marks = ",".join("?" for _ in names)
+        later = "" if after is None else "AND not_before > ? "
         value = await self._scalar(
-            f"SELECT MIN(not_before) FROM outbox WHERE state = 'pending' AND channel IN ({marks})",  # noqa: S608 - only placeholders are interpolated
-            tuple(names),
+            f"SELECT MIN(not_before) FROM outbox WHERE state = 'pending' {later}"  # noqa: S608 - only fixed SQL and placeholders are interpolated
+            f"AND channel IN ({marks})",
+            (*(() if after is None else (ts(after),)), *names),
         )
         return from_ts(value) if value else None
+
+    async def head_of_chat(self, channel: str, chat_id: str, now: datetime) -> OutboxItem | None:
+        """The first pending message of one chat, when it is due (None when the chat has none, or
+        its first waits for a retry): the sender's next message for a chat it is delivering to,
+        read through the index of pending messages by chat."""
+        row = await self._one(
+            "SELECT * FROM outbox WHERE state = 'pending' AND chat_id = ? AND channel = ? "
+            "ORDER BY id LIMIT 1",
+            (chat_id, channel),
+        )
+        if row is None or row["not_before"] > ts(now):
+            return None
+        return OutboxItem.of(row)
 
     async def mark_sent(self, item_id: int, message_ref: str | None, now: datetime) -> None:
         await self._update(

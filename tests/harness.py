@@ -146,6 +146,9 @@ class Harness:
             telegram_api_base_file_url=self.api.base_file_url,
             database_path=self.path / "sopbot.db",
             admin_telegram_ids=self.admin_ids,
+            # Flows are not made to wait Telegram's second between a chat's messages here; the
+            # pacing itself is tested in test_pacing and test_delivery.
+            telegram_chat_interval=0.0,
             **(whatsapp | self.settings_overrides),
         )
 

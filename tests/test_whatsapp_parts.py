@@ -3,7 +3,6 @@ pacing before the Cloud API has to refuse, the templates the bot needs, and the 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -100,7 +99,7 @@ def test_bold_and_italic_become_whatsapp_marks() -> None:
     assert part.body == "*Judul* _catatan_ biasa"
 
 
-async def test_messages_to_one_person_are_paced_unless_they_are_answering() -> None:
+def test_messages_to_one_person_are_paced_unless_they_are_answering() -> None:
     limits = ChannelLimits(
         text_length=4096,
         caption_length=1024,
@@ -113,16 +112,11 @@ async def test_messages_to_one_person_are_paced_unless_they_are_answering() -> N
         groups=False,
         pair_interval=0.2,
     )
-    pacer = Pacer()
-    start = time.monotonic()
-    await pacer.wait("whatsapp", "a", limits, answering=False)
-    await pacer.wait("whatsapp", "a", limits, answering=False)
-    paced = time.monotonic() - start
-    await pacer.wait("whatsapp", "b", limits, answering=True)
-    await pacer.wait("whatsapp", "b", limits, answering=True)
-    answered = time.monotonic() - start - paced
-    assert paced >= 0.2
-    assert answered < 0.2
+    now = 50.0
+    pacer = Pacer(clock=lambda: now)
+    pacer.finish(pacer.start("whatsapp", "a", limits))
+    assert pacer.ready_at("whatsapp", "a", limits, answering=False) == now + 0.2
+    assert pacer.ready_at("whatsapp", "a", limits, answering=True) <= now
 
 
 def test_every_template_keeps_metas_rules() -> None:

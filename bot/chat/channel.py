@@ -30,10 +30,16 @@ class ChannelLimits:
     # Hours after a person last wrote in which the bot may write freely; after that only a short,
     # pre-approved form (WhatsApp's 24-hour window). None: no window.
     window_hours: int | None = None
-    # Seconds between two messages to the same person, unless they are answering; and messages a
-    # second from the bot. 0: the channel paces itself.
+    # Pacing (``bot.chat.pacing``), each limit off at 0. Seconds between two messages to the same
+    # person unless they are answering (a press or a text just received; WhatsApp's pair rate);
+    # messages from the bot in any sliding second; seconds between two messages to one chat, even
+    # when answering (Telegram's one a second); messages into one group chat in any sliding
+    # minute (Telegram's 20), a group chat being one whose id starts with ``group_prefix``.
     pair_interval: float = 0.0
     per_second: int = 0
+    chat_interval: float = 0.0
+    group_per_minute: int = 0
+    group_prefix: str | None = None
     # A file's reference on this channel lasts (Telegram's file_id does; a WhatsApp media id
     # expires in days), so a file that came from it goes back by reference.
     lasting_file_refs: bool = False

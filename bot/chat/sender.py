@@ -1,11 +1,16 @@
 """The sender: delivers the outbox through the channel each message names, in order within each
-chat.
+chat, paced to each channel's limits.
 
-Only the first pending message of a chat is ever in flight, so order holds within a chat while
-chats proceed side by side. A transient failure (network, server error, rate limit) is retried
-with backoff for as long as it takes, so a channel's outage delays messages but loses none; a
-message still pending when the bot dies goes out after it starts again. A permanent refusal (the
-person blocked the bot, the chat is gone) marks the message failed and tells the admins.
+Each chat with messages due has one worker, which delivers the chat's messages one after another
+(so order holds within a chat while chats proceed side by side), reading the chat's next message
+by the index of pending messages by chat once one is done; the whole queue is read only when
+something new was committed, to find the chats that have no worker yet. Before each message the
+worker waits for the pacer (``bot.chat.pacing``): nothing goes faster than the channel allows, and
+when many chats wait the one served least recently goes first. A transient failure (network,
+server error, rate limit) holds back only its chat and is retried for as long as it takes, so a
+channel's outage delays messages but loses none; a message still pending when the bot dies goes
+out after it starts again. A permanent refusal (the person blocked the bot, the chat is gone)
+marks the message failed and tells the admins.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -23,6 +28,7 @@ from bot.chat import notify
 from bot.chat.channel import (
     Channel,
     ChannelError,
+    ChannelLimits,
     Delivery,
     GenerationFailed,
     PermanentFailure,
@@ -43,6 +49,7 @@ log = logging.getLogger(__name__)
 
 
 Generator = Callable[[Mapping[str, Any]], Awaitable[Attachment]]
+ChatKey = tuple[str, str]  # (channel, chat)
 
 # The status of a message refused because the person's window for free messages was closed.
 OUTSIDE_WINDOW = "window"
@@ -64,6 +71,8 @@ class Sender:
         backoff_base: float = 1.0,
         backoff_max: float = 60.0,
         idle_poll: float = 30.0,
+        max_chats: int = 500,
+        pacer: Pacer | None = None,
     ) -> None:
         self.db = db
         # A message for a channel this deployment does not run waits in the outbox for it.
@@ -73,58 +82,74 @@ class Sender:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.idle_poll = idle_poll
+        self.max_chats = max_chats  # chats delivered to at once; more wait for a worker to end
         self.generators = dict(generators or {})
         self._wake = asyncio.Event()
-        self._busy: set[tuple[str, str]] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._wakes = 0  # how many times something was committed to the outbox
+        self._more = False  # the last look at the queue was cut short: more chats are due
+        self._workers: dict[ChatKey, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(concurrency)
         self._stopping = False
-        self.pacer = Pacer()
+        self.pacer = pacer or Pacer()
         self.delivered = 0
         self.retried = 0
 
     def wake(self) -> None:
         """Something was committed to the outbox: look now rather than at the next poll."""
+        self._wakes += 1
         self._wake.set()
 
     async def run(self) -> None:
         """Deliver until stopped."""
         while not self._stopping:
             self._wake.clear()
-            started = await self.pass_once()
-            if started == 0:
-                idle = await self._idle_wait()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=idle)
+            await self.pass_once()
+            idle = await self._idle_wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=idle)
 
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        for task in list(self._tasks):
+        workers = list(self._workers.values())
+        for task in workers:
             task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if workers:
+            await asyncio.gather(*workers, return_exceptions=True)
 
     async def _idle_wait(self) -> float:
+        """Until the next message falls due that no worker will find by itself (one waiting
+        for a retry at a chat with no worker), or the poll."""
+        now = self.clock.now()
         async with self.db.read() as tx:
-            nxt = await tx.outbox.next_due_at(self.channels)
+            nxt = await tx.outbox.next_due_at(self.channels, after=now)
         if nxt is None:
             return self.idle_poll
-        seconds = (nxt - self.clock.now()).total_seconds()
+        seconds = (nxt - now).total_seconds()
         return max(0.05, min(self.idle_poll, seconds))
 
     async def pass_once(self) -> int:
-        """Start delivering the due head of every chat that is not already in flight."""
+        """Start a worker for every chat with a message due that has none. Returns how many."""
+        room = self.max_chats - len(self._workers)
+        if room <= 0:
+            self._more = True
+            return 0
+        # The heads of chats with a worker come back too: ask for enough to fill the room.
+        limit = len(self._workers) + room
         async with self.db.read() as tx:
-            heads = await tx.outbox.due(self.clock.now(), self.channels, limit=200)
+            heads = await tx.outbox.due(self.clock.now(), self.channels, limit=limit)
+        # No await from here on: a worker that ends meanwhile cannot leave a chat unattended.
+        self._more = len(heads) == limit
         started = 0
         for item in heads:
-            if item.chat_id is None or (item.channel, item.chat_id) in self._busy:
+            if item.chat_id is None or (item.channel, item.chat_id) in self._workers:
                 continue
-            self._busy.add((item.channel, item.chat_id))
-            task = asyncio.create_task(self._deliver(item), name=f"deliver-{item.id}")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            if started == room:
+                break
+            key = (item.channel, item.chat_id)
+            self._workers[key] = asyncio.create_task(
+                self._work(key, item), name=f"deliver-{item.channel}-{item.chat_id}"
+            )
             started += 1
         return started
 
@@ -133,57 +158,88 @@ class Sender:
         ``asyncio.timeout`` to bound the wait)."""
         while True:
             started = await self.pass_once()
-            if self._tasks:
-                await asyncio.wait(list(self._tasks))
+            if self._workers:
+                await asyncio.wait(list(self._workers.values()))
                 continue
             if started == 0:
                 return
 
+    async def _work(self, key: ChatKey, first: OutboxItem) -> None:
+        """Deliver a chat's due messages in order, each once it is the chat's first pending one."""
+        item: OutboxItem | None = first
+        seen = self._wakes
+        broke = False
+        try:
+            while item is not None and not self._stopping:
+                await self._deliver(item)
+                seen = self._wakes
+                async with self.db.read() as tx:
+                    item = await tx.outbox.head_of_chat(*key, self.clock.now())
+        except Exception:
+            broke = True
+            log.exception("delivering to %s chat %s broke off; it is taken up again", *key)
+        finally:
+            del self._workers[key]
+            if broke:
+                asyncio.get_running_loop().call_later(self.backoff_base, self.wake)
+            elif self._more or self._wakes != seen:
+                # Chats were left for later, or a message committed while this worker looked for
+                # its chat's next one may have found the chat still taken: look again.
+                self._wake.set()
+
     async def _deliver(self, item: OutboxItem) -> None:
+        """One message, tried until it is sent, failed for good, or left waiting."""
         assert item.chat_id is not None  # noqa: S101 - only pending items with a chat are due
-        chat = (item.channel, item.chat_id)
         attempt = 0
+        while not self._stopping:
+            try:
+                ref = await self._send(item)
+            except RetryLater as exc:
+                attempt += 1
+                self.retried += 1
+                await self._record_retry(item, str(exc))
+                self.pacer.hold(item.channel, item.chat_id, max(exc.seconds, 0.05))
+                continue
+            except TemporaryFailure as exc:
+                attempt += 1
+                self.retried += 1
+                await self._record_retry(item, str(exc))
+                self.pacer.hold(item.channel, item.chat_id, self._backoff(attempt))
+                continue
+            except PermanentFailure as exc:
+                await self._fail(
+                    item,
+                    str(exc),
+                    unmade=isinstance(exc, GenerationFailed),
+                    unreachable=exc.unreachable,
+                )
+                return
+            except WaitForPerson as exc:
+                await self._wait_for_person(item, str(exc))
+                return
+            except ShortFormMissing as exc:
+                await self._short_form_missing(item, exc)
+                return
+            async with self.db.transaction() as tx:
+                await tx.outbox.mark_sent(item.id, ref, self.clock.now())
+                sent = await tx.outbox.get(item.id)
+            self.delivered += 1
+            if sent is not None and ref is not None:
+                await self._after_status(sent)  # a failure reported before we knew
+            return
+
+    @contextlib.asynccontextmanager
+    async def _paced(
+        self, channel: str, chat: str, limits: ChannelLimits, *, answering: bool
+    ) -> AsyncIterator[None]:
+        """Wait for the pacer, then hold one of the sender's connections while the message is
+        in flight; the pacer counts the chat's interval from the answer."""
+        ticket = await self.pacer.acquire(channel, chat, limits, answering=answering)
         try:
             async with self._slots:
-                while not self._stopping:
-                    try:
-                        ref = await self._send(item)
-                    except RetryLater as exc:
-                        attempt += 1
-                        self.retried += 1
-                        await self._record_retry(item, str(exc))
-                        await asyncio.sleep(max(exc.seconds, 0.05))
-                        continue
-                    except TemporaryFailure as exc:
-                        attempt += 1
-                        self.retried += 1
-                        await self._record_retry(item, str(exc))
-                        await asyncio.sleep(self._backoff(attempt))
-                        continue
-                    except PermanentFailure as exc:
-                        await self._fail(
-                            item,
-                            str(exc),
-                            unmade=isinstance(exc, GenerationFailed),
-                            unreachable=exc.unreachable,
-                        )
-                        return
-                    except WaitForPerson as exc:
-                        await self._wait_for_person(item, str(exc))
-                        return
-                    except ShortFormMissing as exc:
-                        await self._short_form_missing(item, exc)
-                        return
-                    async with self.db.transaction() as tx:
-                        await tx.outbox.mark_sent(item.id, ref, self.clock.now())
-                        sent = await tx.outbox.get(item.id)
-                    self.delivered += 1
-                    if sent is not None and ref is not None:
-                        await self._after_status(sent)  # a failure reported before we knew
-                    return
+                yield
         finally:
-            self._busy.discard(chat)
-            self._wake.set()
+            self.pacer.finish(ticket)
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.backoff_max, self.backoff_base * 2.0 ** min(attempt - 1, 16))
@@ -213,11 +269,12 @@ class Sender:
         chat = item.chat_id
         assert chat is not None  # noqa: S101
         channel = self.channels[item.channel]  # due() gives only the channels this sender runs
+        limits = channel.limits
         if item.kind == "send":
             message = await self._with_file(item.channel, message)
             delivery, answering = await self._delivery(item, channel)
-            await self.pacer.wait(item.channel, chat, channel.limits, answering=answering)
-            return await channel.send(chat, message, delivery)
+            async with self._paced(item.channel, chat, limits, answering=answering):
+                return await channel.send(chat, message, delivery)
         ref = item.payload.get("message_ref")
         if ref is None and item.edit_of is not None:
             async with self.db.read() as tx:
@@ -227,7 +284,12 @@ class Sender:
             ref = original.message_ref
         if ref is None:
             raise PermanentFailure("the message to edit has no reference")
-        await channel.edit(chat, str(ref), message)
+        if not limits.can_edit:  # nothing reaches the channel (WhatsApp cannot edit)
+            await channel.edit(chat, str(ref), message)
+            return str(ref)
+        # An edit counts against the channel's limits as a message does (Telegram's do).
+        async with self._paced(item.channel, chat, limits, answering=True):
+            await channel.edit(chat, str(ref), message)
         return str(ref)
 
     async def _delivery(self, item: OutboxItem, channel: Channel) -> tuple[Delivery, bool]:

@@ -2,12 +2,14 @@
 
 The database is the source of truth: every open step run carries the time of its next alert
 (``next_alert_at``). A sweep takes the runs whose alert is due, decides with
-``bot.process.reminders``,
-and in one transaction queues the reminder (and the escalation), records it in the audit log and
-moves the run's alert on. A reminder's outbox key names the run and the reminder's number, so it
-is queued once even if the bot dies and sweeps again; the run's alert moves only if nobody moved
-it since it was read. Something outside (PTB's JobQueue, see ``handlers.telegram.frontend``) wakes the
-sweep at the next alert time; at start the sweep runs once, which re-arms everything.
+``bot.process.reminders``, and for each queues the reminder (and the escalation), records it in the
+audit log and moves the run's alert on, all in the transaction that read the run. The runs go in
+batches, one transaction each (a first small one so that delivery starts at once, then up to
+``BATCH``): a burst of a thousand reminders is a handful of transactions, and between them the
+event loop serves presses and the sender. A reminder's outbox key names the run and the reminder's
+number, so it is queued once even if the bot dies and sweeps again; the run's alert moves only if
+nobody moved it since it was read. Something outside (the bot's timers, see ``bot.app``) wakes
+the sweep at the next alert time; at start the sweep runs once, which re-arms everything.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from storage.processes import StepRun
 
 log = logging.getLogger(__name__)
 
-BATCH = 200
+# Runs acted on in the sweep's first transaction, and at most in each one after it.
+FIRST_BATCH = 50
+BATCH = 250
 
 
 class _Moved(Exception):
@@ -61,6 +65,7 @@ class Scheduler:
         self._tick_lock = asyncio.Lock()
         self.reminded = 0
         self.escalated = 0
+        self.transactions = 0  # the sweep's transactions of alerts, for the benchmark
 
     async def tick(self) -> int:
         """Act on every alert that is due now; then arm the next wake-up. Returns how many runs
@@ -69,21 +74,48 @@ class Scheduler:
             now = self.clock.now()
             # Stand-ins first: a step handed back is the holder's before it reminds anyone.
             handled = await self._hand_standins(now)
+            size = FIRST_BATCH
             while True:
-                async with self.db.read() as tx:
-                    due = await tx.processes.due_alerts(now, limit=BATCH)
-                for run in due:
-                    try:
-                        acted = await self._alert(run, now)
-                    except _Moved:
-                        continue
-                    if acted:
-                        handled += 1
-                        self.on_commit()  # the sender starts on this one while the sweep goes on
-                if len(due) < BATCH:
+                acted, seen = await self._alert_batch(now, size)
+                handled += acted
+                if acted:
+                    self.on_commit()  # the sender starts on these while the sweep goes on
+                if seen < size or acted == 0:
                     break
+                size = BATCH
+                await asyncio.sleep(0)  # presses and deliveries between two transactions
             await self.rearm()
             return handled
+
+    async def _alert_batch(self, now: datetime, size: int) -> tuple[int, int]:
+        """Act on up to ``size`` due runs in one transaction: (acted on, read)."""
+        try:
+            async with self.db.transaction() as tx:
+                self.transactions += 1
+                due = await tx.processes.due_alerts(now, limit=size)
+                acted = 0
+                for run in due:
+                    acted += await self._alert(tx, run, now)
+            return acted, len(due)
+        except _Moved:
+            pass
+        # A run moved under the batch (it cannot, inside one write transaction; if it did, the
+        # batch was undone): each run alone, in a transaction of its own, as it was read then.
+        async with self.db.read() as tx:
+            due = await tx.processes.due_alerts(now, limit=size)
+        acted = 0
+        for seen in due:
+            acted += await self._alert_alone(seen.id, now)
+        return acted, len(due)
+
+    async def _alert_alone(self, run_id: int, now: datetime) -> int:
+        try:
+            async with self.db.transaction() as tx:
+                self.transactions += 1
+                run = await tx.processes.step_run(run_id)
+                return 0 if run is None else await self._alert(tx, run, now)
+        except _Moved:
+            return 0
 
     async def rearm(self) -> None:
         """Ask to be woken at the next alert time in the database, or sooner when a stand-in's
@@ -175,35 +207,29 @@ class Scheduler:
             self.on_commit()
         return len(runs)
 
-    async def _alert(self, seen: StepRun, now: datetime) -> int:
-        async with self.db.transaction() as tx:
-            run = await tx.processes.step_run(seen.id)
-            if (
-                run is None
-                or not run.is_open
-                or run.next_alert_at is None
-                or run.next_alert_at > now
-            ):
-                return 0
-            ctx = await self.instances.context(tx, run.process_id)
-            if ctx is None:
-                return 0
-            step = ctx.defn.step(run.step)
-            plan = plan_for(step, reminders_of(ctx.office, self.defaults), ctx.calendar)
-            decision = decide(run, plan, ctx.calendar, now)
-            day = ctx.calendar.local_date(now)
-            if decision.remind:
-                await self._remind(tx, ctx, run, now, day)
-            if decision.escalate:
-                await self._escalate(tx, ctx, run, now, day)
-            moved = await tx.processes.record_alert(
-                run,
-                next_alert_at=decision.next_alert_at,
-                reminded=decision.remind,
-                escalated_at=now if decision.escalate else None,
-            )
-            if not moved:
-                raise _Moved
+    async def _alert(self, tx: Tx, run: StepRun, now: datetime) -> int:
+        """Act on one run read in ``tx``: 1 when its alert was due and moved on."""
+        if not run.is_open or run.next_alert_at is None or run.next_alert_at > now:
+            return 0
+        ctx = await self.instances.context(tx, run.process_id)
+        if ctx is None:
+            return 0
+        step = ctx.defn.step(run.step)
+        plan = plan_for(step, reminders_of(ctx.office, self.defaults), ctx.calendar)
+        decision = decide(run, plan, ctx.calendar, now)
+        day = ctx.calendar.local_date(now)
+        if decision.remind:
+            await self._remind(tx, ctx, run, now, day)
+        if decision.escalate:
+            await self._escalate(tx, ctx, run, now, day)
+        moved = await tx.processes.record_alert(
+            run,
+            next_alert_at=decision.next_alert_at,
+            reminded=decision.remind,
+            escalated_at=now if decision.escalate else None,
+        )
+        if not moved:
+            raise _Moved
         return 1
 
     async def _remind(self, tx: Tx, ctx: Context, run: StepRun, now: datetime, day: date) -> None:

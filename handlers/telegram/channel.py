@@ -3,7 +3,9 @@ errors into the sender's three kinds (wait, retry, give up)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+from dataclasses import replace
 from datetime import timedelta
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # see handlers/telegram/frontend.py
@@ -31,10 +33,15 @@ from bot.chat.messages import OutMessage, Rich
 from handlers.telegram.render import CAPTION_LIMIT, keyboard, reply_markup, to_html
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# A long caption's text, sent after its file: tries before its flood answers reach the sender.
+FOLLOW_UP_TRIES = 4
 
 
 # What Telegram carries (Bot API limits), and what the bot makes of it: labels are kept to what a
-# phone shows on one line, and a menu lists up to 40 choices before it pages.
+# phone shows on one line, and a menu lists up to 40 choices before it pages. Its flood limits are
+# paced by the sender (bot.chat.pacing) before Telegram has to answer 429: 30 messages a second
+# from the bot, a chat's messages (edits too) a second apart, 20 a minute into a group (a group's
+# id is negative). No rate limiter of python-telegram-bot's stands in front of it.
 TELEGRAM_LIMITS = ChannelLimits(
     text_length=4096,
     caption_length=CAPTION_LIMIT,
@@ -46,15 +53,19 @@ TELEGRAM_LIMITS = ChannelLimits(
     url_buttons=True,
     groups=True,
     lasting_file_refs=True,
+    per_second=30,
+    chat_interval=1.0,
+    group_per_minute=20,
+    group_prefix="-",
 )
 
 
 class TelegramChannel:
     name = "telegram"
-    limits = TELEGRAM_LIMITS
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, chat_interval: float = TELEGRAM_LIMITS.chat_interval) -> None:
         self.bot = bot
+        self.limits = replace(TELEGRAM_LIMITS, chat_interval=chat_interval)
 
     async def send(self, chat_id: str, message: OutMessage, delivery: Delivery) -> str:
         """Telegram has no window: the full message always goes."""
@@ -118,17 +129,27 @@ class TelegramChannel:
         else:
             sent = await self.bot.send_document(document=file, **kwargs)  # type: ignore[arg-type]
         if long_caption:
-            # Telegram limits captions; the text goes in a message of its own after the file.
+            # Telegram limits captions; the text goes in a message of its own after the file, a
+            # chat's interval later. The file is delivered by then: a flood answer to the text is
+            # waited out here, or a retry of the whole message would send the file again.
             follow = OutMessage(text=Rich(list(message.text.spans)), buttons=message.buttons)
+            await asyncio.sleep(self.limits.chat_interval)
+            for _ in range(FOLLOW_UP_TRIES - 1):
+                try:
+                    return await self._send(chat_id, follow)
+                except RetryAfter as exc:
+                    await asyncio.sleep(_seconds(exc.retry_after))
             return await self._send(chat_id, follow)
         return str(sent.message_id)
 
 
+def _seconds(wait: timedelta | float) -> float:
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
 def _classify(exc: TelegramError) -> Exception:
     if isinstance(exc, RetryAfter):
-        wait = exc.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-        return RetryLater(seconds, str(exc))
+        return RetryLater(_seconds(exc.retry_after), str(exc))
     if isinstance(exc, Forbidden):  # blocked, or never started: the person is out of reach
         return PermanentFailure(str(exc), unreachable=True)
     if isinstance(exc, InvalidToken | ChatMigrated):

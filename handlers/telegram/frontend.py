@@ -48,7 +48,6 @@ from telegram import User as TgUser
 from telegram.constants import ChatMemberStatus
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -74,7 +73,7 @@ from bot.chat.events import (
 from bot.chat.inbox import InboundBody, Inbox
 from bot.settings import ConfigError
 from bot.words.chat import PRESS_FAILED
-from handlers.telegram.channel import TelegramChannel
+from handlers.telegram.channel import TELEGRAM_LIMITS, TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +106,7 @@ class TelegramConfig:
     poll_timeout: int = 30
     retry_base: float = 0.5  # seconds before polling again after a failed getUpdates, doubling
     retry_max: float = 30.0
+    chat_interval: float = TELEGRAM_LIMITS.chat_interval  # seconds between two messages to a chat
 
 
 def replied_to(message: Message) -> str | None:
@@ -181,9 +181,10 @@ class TelegramFrontend:
             .token(config.token)
             .base_url(config.base_url)
             .base_file_url(config.base_file_url)
-            # PTB waits out a flood-limit answer (429 retry_after) itself a few times; what still
-            # fails reaches the sender, which waits and tries again without dropping the message.
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            # No rate limiter here: the sender paces every message to Telegram's limits before
+            # sending (TELEGRAM_LIMITS, bot.chat.pacing), and a 429 that comes all the same holds
+            # back only its own chat there. PTB's AIORateLimiter halted every chat on any 429 and
+            # let about 60 through in the second after.
             .updater(None)
             .build()
         )
@@ -202,7 +203,7 @@ class TelegramFrontend:
             )
         )
         app.add_error_handler(self._on_error)
-        self._channel = TelegramChannel(app.bot)
+        self._channel = TelegramChannel(app.bot, chat_interval=config.chat_interval)
         self.inbox: Inbox | None = None
         self.port = config.port  # the webhook's, once it is served (0 in the config: any free)
         self._server: tornado.httpserver.HTTPServer | None = None

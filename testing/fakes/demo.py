@@ -161,6 +161,7 @@ async def run_demo(out: Callable[[str], None] = print, keep: Path | None = None)
                 whatsapp_api_base_url=wa.base_url,
                 whatsapp_webhook_port=port,
                 whatsapp_pair_interval=0.0,
+                telegram_chat_interval=0.0,
                 database_path=database,
                 admin_telegram_ids=[ADMIN_ID],
             )
