@@ -1,7 +1,7 @@
 """Press latency: a person presses a step's button; how long until the step is committed and the next
 actor's step message reaches Telegram, with 1k, 10k and 100k processes already stored.
 
-The real bot (PTB long polling, the dialog, the workflow, aiosqlite, the outbox sender) runs against
+The real bot (PTB long polling, the dialog, the workflow, sqlite3, the outbox sender) runs against
 the project's fake Bot API over real HTTP on 127.0.0.1, in this same process and event loop. A
 press is timed from the moment the simulated person presses (the callback update is queued where
 the bot's waiting long poll takes it at once) to the moment the fake receives the sendMessage to

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from storage.base import Repo, dumps, from_ts, ts
+from storage.base import Repo, Row, dumps, from_ts, ts
 
 GENESIS = "0" * 64
 
@@ -35,7 +33,7 @@ class AuditEvent:
     hash: str
 
     @classmethod
-    def of(cls, row: aiosqlite.Row) -> AuditEvent:
+    def of(cls, row: Row) -> AuditEvent:
         return cls(
             id=row["id"],
             at=from_ts(row["at"]),

@@ -1,11 +1,11 @@
 """What every repository shares: time as text, and small query helpers over one connection.
 
 The connection is a plain ``sqlite3`` one, used on the event loop's thread. A statement here is an
-indexed lookup or write of microseconds; sending each one to a database thread and back (as
-aiosqlite does) cost 30–110 µs of waiting per hop, about 90% of a transition. The helpers stay
-``async`` so a repository reads like the rest of the code and callers need not care; they never
-suspend. What can wait long (another process holding the write lock) is waited for in
-``Database`` without blocking the loop."""
+indexed lookup or write of microseconds; sending each one to a database thread and back cost
+30–110 µs of waiting per hop, about 90% of a transition, so each transaction runs here without
+one. The helpers stay ``async`` so a repository reads like the rest of the code and callers need
+not care; they never suspend. What can wait long (another process holding the write lock) is
+waited for in ``Database`` without blocking the loop."""
 
 from __future__ import annotations
 

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from storage.base import Repo, dumps, from_ts, opt_from_ts, opt_ts, ts
+from storage.base import Repo, Row, dumps, from_ts, opt_from_ts, opt_ts, ts
 
 TOKEN_BYTES = 9  # 12 characters of base64url: short callback data, unguessable
 
@@ -36,7 +34,7 @@ class ButtonToken:
     used_at: datetime | None
 
     @classmethod
-    def of(cls, row: aiosqlite.Row) -> ButtonToken:
+    def of(cls, row: Row) -> ButtonToken:
         return cls(
             token=row["token"],
             kind=row["kind"],
@@ -68,7 +66,7 @@ class Prompt:
     expires_at: datetime
 
     @classmethod
-    def of(cls, row: aiosqlite.Row) -> Prompt:
+    def of(cls, row: Row) -> Prompt:
         return cls(
             id=row["id"],
             user_id=row["user_id"],

@@ -6,9 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.base import Repo, from_ts, opt_from_ts, ts
+from storage.base import Repo, Row, from_ts, opt_from_ts, ts
 
 
 @dataclass(frozen=True)
@@ -114,5 +112,5 @@ class Inbound(Repo):
         )
 
 
-def _body(row: aiosqlite.Row) -> InboundBody:
+def _body(row: Row) -> InboundBody:
     return InboundBody(row["id"], row["channel"], bytes(row["body"]), from_ts(row["received_at"]))

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
-from storage.base import Repo, dumps, from_ts, opt_ts, ts
+from storage.base import Repo, Row, dumps, from_ts, opt_ts, ts
 
 
 @dataclass(frozen=True)
@@ -30,7 +28,7 @@ class Office:
         return self.groups.get(channel)
 
     @classmethod
-    def of(cls, row: aiosqlite.Row) -> Office:
+    def of(cls, row: Row) -> Office:
         return cls(
             id=row["id"],
             code=row["code"],
@@ -80,7 +78,7 @@ class User:
         return self.identities[0] if self.identities and channel is None else None
 
     @classmethod
-    def of(cls, row: aiosqlite.Row) -> User:
+    def of(cls, row: Row) -> User:
         ids = json.loads(row["ids"]) if row["ids"] else []
         return cls(
             id=row["id"],
@@ -125,7 +123,7 @@ class Holding:
     handed_back: bool = False  # ... and back to the holders as it ended
 
     @classmethod
-    def of(cls, row: aiosqlite.Row) -> Holding:
+    def of(cls, row: Row) -> Holding:
         return cls(
             id=row["id"],
             office_id=row["office_id"],

@@ -6,9 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.base import Conflict, Repo, from_ts, opt_from_ts, opt_ts, ts
+from storage.base import Conflict, Repo, Row, from_ts, opt_from_ts, opt_ts, ts
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,7 @@ class ProcessRow:
     end_note: str | None
 
     @classmethod
-    def of(cls, row: aiosqlite.Row) -> ProcessRow:
+    def of(cls, row: Row) -> ProcessRow:
         return cls(
             id=row["id"],
             office_id=row["office_id"],
@@ -71,7 +69,7 @@ class StepRun:
         return self.done_at is None
 
     @classmethod
-    def of(cls, row: aiosqlite.Row) -> StepRun:
+    def of(cls, row: Row) -> StepRun:
         return cls(
             id=row["id"],
             process_id=row["process_id"],
@@ -107,7 +105,7 @@ class StoredHandin:
     created_at: datetime
 
     @classmethod
-    def of(cls, row: aiosqlite.Row) -> StoredHandin:
+    def of(cls, row: Row) -> StoredHandin:
         return cls(
             id=row["id"],
             process_id=row["process_id"],
