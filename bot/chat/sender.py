@@ -140,6 +140,9 @@ class Sender:
             heads = await tx.outbox.due(self.clock.now(), self.channels, limit=limit)
         # No await from here on: a worker that ends meanwhile cannot leave a chat unattended.
         self._more = len(heads) == limit
+        # New messages before edits: after a press the next actor's step leaves before the
+        # presser's own message is marked done (each chat keeps its order: one head per chat).
+        heads.sort(key=lambda item: item.kind != "send")
         started = 0
         for item in heads:
             if item.chat_id is None or (item.channel, item.chat_id) in self._workers:

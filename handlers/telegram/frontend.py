@@ -88,6 +88,10 @@ KEYS_KEPT_FOR = timedelta(days=6)
 FORGET_EVERY = 3600.0  # seconds between forgetting old keys
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - the header's name
 STOP_GRACE = 10.0  # seconds an update being handled gets to finish when the bot stops
+# After a batch is kept, the next getUpdates (which confirms it) waits up to this long for the batch
+# to be handled: a press's answer and messages then go out without the poll's own request on the
+# event loop in between. Nothing waits longer on a busy bot: updates wait at Telegram meanwhile.
+CONFIRM_AFTER = 0.25
 
 Handle = Callable[[Event], Awaitable[Answer | None]]
 
@@ -210,6 +214,7 @@ class TelegramFrontend:
         self._secret = b""
         self._wake = asyncio.Event()
         self._caught_up = asyncio.Event()
+        self._idle = asyncio.Event()  # the worker has handled every kept update
         self._worker: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
         self._stopping = False
@@ -322,7 +327,10 @@ class TelegramFrontend:
                 if updates:
                     await self.inbox.keep_all(TELEGRAM, [u.to_json().encode() for u in updates])
                     offset = updates[-1].update_id + 1
+                    self._idle.clear()
                     self._wake.set()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._idle.wait(), CONFIRM_AFTER)
                 failures = 0
             except RetryAfter as exc:
                 delay = exc.retry_after
@@ -406,6 +414,7 @@ class TelegramFrontend:
             if kept:
                 continue  # there may be more
             self._caught_up.set()
+            self._idle.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=5.0)
 
