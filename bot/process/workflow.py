@@ -9,7 +9,7 @@ The decisions themselves (who may act, where a negative answer goes) are the eng
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -197,14 +197,19 @@ class Workflow:
         *,
         note: str | None = None,
         handins: Sequence[Handin] = (),
+        then: Callable[[Tx, Done], Awaitable[object]] | None = None,
     ) -> Outcome:
-        """A person's answer on a step run (a button, with its note and hand-ins)."""
+        """A person's answer on a step run (a button, with its note and hand-ins). ``then`` runs
+        in the same transaction once the answer is taken (the caller's own follow-up, such as
+        no longer waiting for the person's answer on the process)."""
         now = self.clock.now()
         try:
             async with self.db.transaction() as tx:
                 outcome = await self._act(tx, user_id, step_run_id, choice, note, handins, now)
                 if not isinstance(outcome, Done):
                     return outcome
+                if then is not None:
+                    await then(tx, outcome)
         except Conflict:
             return Refused(texts.ALREADY_DONE, "conflict")
         self.on_commit()

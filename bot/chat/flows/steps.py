@@ -3,6 +3,7 @@ step asks for (a file, a link, an agenda number, a text), and the earlier docume
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.chat import notify
@@ -19,6 +20,7 @@ from bot.words import steps as step_words
 from sop.handins import Handin
 from sop.models import HandinKind, HandinSpec
 from storage.conversation import ButtonToken, Prompt
+from storage.db import Tx
 from storage.offices import User
 from storage.processes import StepRun
 
@@ -125,7 +127,9 @@ class StepFlow(Flow):
             return await self.open_step(
                 Spot(ev.chat, ev.message_ref), user, {"run": token.step_run_id}
             )
-        outcome = await self.workflow.act(user.id, token.step_run_id, token.choice)
+        outcome = await self.workflow.act(
+            user.id, token.step_run_id, token.choice, then=self._answered(user)
+        )
         answer = await self.after(
             ev.chat, user, token.step_run_id, token.choice, outcome, pressed=True
         )
@@ -162,6 +166,12 @@ class StepFlow(Flow):
 
     # --- what an attempt on a step leads to ------------------------------------------------------
 
+    @staticmethod
+    def _answered(user: User) -> Callable[[Tx, Done], Awaitable[bool]]:
+        """Once a person's answer on a process is taken, the bot no longer waits for one from
+        them there: in the answer's own transaction."""
+        return lambda tx, done: tx.conversation.drop_topic(user.id, process_topic(done.process_id))
+
     async def after(
         self,
         chat: Chat,
@@ -175,8 +185,7 @@ class StepFlow(Flow):
     ) -> Answer | None:
         """What the person hears after an attempt on a step: done, a prompt for more, or why not."""
         match outcome:
-            case Done():
-                await self.r.done(user, process_topic(outcome.process_id))
+            case Done():  # the prompt on its process was dropped with the answer (_answered)
                 if pressed:
                     return Answer(step_words.recorded(outcome.label), confirms=True)
                 await self.r.say_text(chat, step_words.recorded_thanks(outcome.label))
@@ -282,7 +291,9 @@ class StepFlow(Flow):
             await self.r.say_text(chat, step_words.NOTE_AS_TEXT)
             return
         run, choice = int(prompt.payload["run"]), str(prompt.payload["choice"])
-        outcome = await self.workflow.act(user.id, run, choice, note=text)
+        outcome = await self.workflow.act(
+            user.id, run, choice, note=text, then=self._answered(user)
+        )
         await self.after(chat, user, run, choice, outcome, pressed=False)
 
     async def handin(
@@ -308,7 +319,9 @@ class StepFlow(Flow):
             value = Handin(spec.kind, spec.label, "" if file is not None else text)
         given.append(value)
         run, choice = int(state["run"]), str(state["choice"])
-        outcome = await self.workflow.act(user.id, run, choice, handins=given)
+        outcome = await self.workflow.act(
+            user.id, run, choice, handins=given, then=self._answered(user)
+        )
         keep = [
             h
             for h in given
