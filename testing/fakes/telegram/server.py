@@ -250,6 +250,8 @@ def utf16_len(text: str) -> int:
 
 def _utf16_offsets(text: str) -> list[int]:
     """offsets[i] is the UTF-16 offset of text[i]; offsets[len(text)] is the total length."""
+    if utf16_len(text) == len(text):  # no character outside the BMP: offsets are indexes
+        return list(range(len(text) + 1))
     offsets = [0] * (len(text) + 1)
     position = 0
     for index, char in enumerate(text):
@@ -381,8 +383,14 @@ def _parse_html(source: str) -> tuple[str, list[JSONDict]]:
             index = decoded[1]
             continue
         if char != "<":
-            emit(char)
-            index += 1
+            # The plain run up to the next entity or tag, in one piece.
+            stop = length
+            for mark in ("&", "<"):
+                found = source.find(mark, index, stop)
+                if found != -1:
+                    stop = found
+            emit(source[index:stop])
+            index = stop
             continue
         begin = index
         begin_bytes = _byte_offset(source, begin)
@@ -678,13 +686,15 @@ def render_html(text: str, entities: list[JSONDict]) -> str:
         opens.setdefault(begin, []).append((order, tags[0]))
         closes.setdefault(end, []).append((order, tags[1]))
     parts: list[str] = []
-    for index in range(len(text) + 1):
+    position = 0  # text before it is written
+    for index in sorted(opens.keys() | closes.keys()):
+        parts.append(html_lib.escape(text[position:index], quote=False))
+        position = index
         for _, tag in sorted(closes.get(index, []), reverse=True):
             parts.append(tag)
         for _, tag in sorted(opens.get(index, [])):
             parts.append(tag)
-        if index < len(text):
-            parts.append(html_lib.escape(text[index], quote=False))
+    parts.append(html_lib.escape(text[position:], quote=False))
     return "".join(parts)
 
 
