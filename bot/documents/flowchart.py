@@ -355,16 +355,7 @@ class _Drawing:
         if _is_decision(step):
             points = [(s.cx, s.top), (s.right, s.cy), (s.cx, s.bottom), (s.left, s.cy)]
             self.ax.add_patch(Polygon(points, closed=True, facecolor=fill, edgecolor=edge, lw=lw))
-            self.ax.text(
-                s.cx,
-                s.cy - 0.1,
-                f"{tick}{step.number}",
-                ha="center",
-                va="center",
-                fontsize=10,
-                weight="bold",
-                color=INK,
-            )
+            self._number(s.cx, s.cy - 0.1, f"{tick}{step.number}")
             self.ax.text(
                 s.cx,
                 s.cy + 0.13,
@@ -386,16 +377,7 @@ class _Drawing:
                     lw=lw,
                 )
             )
-            self.ax.text(
-                s.cx,
-                s.top + 0.14,
-                f"{tick}{step.number}",
-                ha="center",
-                va="center",
-                fontsize=10,
-                weight="bold",
-                color=INK,
-            )
+            self._number(s.cx, s.top + 0.14, f"{tick}{step.number}")
             self.ax.text(
                 s.cx,
                 s.top + 0.43,
@@ -421,6 +403,10 @@ class _Drawing:
             y += 0.13
 
     # -- arrows --
+
+    def _number(self, x: float, y: float, text: str) -> None:
+        """A step's number in its symbol."""
+        self.ax.text(x, y, text, ha="center", va="center", fontsize=10, weight="bold", color=INK)
 
     def _arrow(self, points: Sequence[tuple[float, float]], colour: str = INK) -> None:
         from matplotlib.patches import FancyArrowPatch
