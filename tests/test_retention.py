@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.chat.retention import BATCH, Retention
+from bot.chat.retention import BATCH, MIN_REST, SHARE, Retention
 from bot.clock import FakeClock
 from bot.office.admin import Admin
 from bot.office.files import validate_office
@@ -210,6 +210,25 @@ async def test_a_finished_process_loses_its_messages_and_an_open_step_keeps_its_
     assert verify.returncode == 0, err.decode()
     assert "peristiwa diperiksa" in out.decode()
     world.db = await Database.open(world.path)
+
+
+async def test_the_job_rests_between_batches_so_the_bot_keeps_the_event_loop(
+    world: World,
+) -> None:
+    """Each batch holds the event loop while SQLite deletes; after each the job rests four times
+    as long as the batch took (at least MIN_REST), so it takes at most a fifth of the loop."""
+    await _finished_and_running(world)
+    world.clock.advance(KEEP_FOR + timedelta(days=1))
+    rests: list[float] = []
+
+    async def rest(seconds: float) -> None:
+        rests.append(seconds)
+
+    done = await Retention(world.db, world.clock, KEEP_FOR, batch=2, rest=rest).run()
+    assert done.messages > 4
+    assert len(rests) == done.batches > 2
+    assert min(rests) >= MIN_REST
+    assert max(rests) >= done.longest * (1 - SHARE) / SHARE
 
 
 async def test_what_is_still_to_send_and_keys_without_an_end_are_kept(world: World) -> None:
