@@ -153,6 +153,34 @@ async def test_the_chat_served_least_recently_goes_first() -> None:
     await asyncio.gather(*tasks.values(), return_exceptions=True)
 
 
+async def test_a_message_that_is_not_bulk_goes_before_the_bursts_even_in_a_chat_served_lately() -> (
+    None
+):
+    pacer, clock = _pacer()
+    limits = replace(TELEGRAM_LIMITS, per_second=2)
+    _send(pacer, "burst-1", limits)
+    clock.now += 0.2
+    _send(pacer, "staf", limits)  # served after the burst's chat: last in a fair turn
+    clock.now += 0.9
+    _send(pacer, "burst-2", limits)  # the bot's second is full (staf's and burst-2's)
+    tasks = {
+        "burst-1": asyncio.create_task(pacer.acquire(TG, "burst-1", limits, bulk=True)),
+        "staf": asyncio.create_task(pacer.acquire(TG, "staf", limits)),
+        "burst-2": asyncio.create_task(pacer.acquire(TG, "burst-2", limits, bulk=True)),
+    }
+    await asyncio.sleep(0)
+    assert pacer.waiting == 3
+    # One place frees (staf's); burst-1's and staf's intervals are over, burst-2's is not. In a
+    # fair turn burst-1 would go: served longest ago.
+    clock.now += 0.5
+    pacer.pump()
+    await asyncio.sleep(0)
+    assert {chat for chat, task in tasks.items() if task.done()} == {"staf"}
+    for task in tasks.values():
+        task.cancel()
+    await asyncio.gather(*tasks.values(), return_exceptions=True)
+
+
 async def test_a_waiter_let_go_without_waiting_when_nothing_holds_it_back() -> None:
     pacer, _ = _pacer()
     ticket = await pacer.acquire(TG, "1", TELEGRAM_LIMITS)

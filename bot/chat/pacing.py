@@ -13,14 +13,18 @@ chat's interval runs from its last answer. The channel counts each message at so
 those two, so however long the network takes (and however requests overtake one another on the
 way), it never sees more than its limits allow.
 
+A message is bulk (a reminder or an escalation of the sweep) or not (a step that someone's answer
+opened, a reply to a press, an announcement): when the channel frees a place, a message that is not
+bulk and may go takes it before any bulk one.
+
 ``Pacer`` makes the decisions on the clock it is given: when a message to a chat may go
 (``ready_at``), and which of the chats waiting goes first. ``acquire`` waits for them on the event
 loop; ``finish`` ends a message's flight. When more chats are ready than the bot may send to, the
 chat served least recently goes first (among chats not served lately, the one that came last): a
 burst of reminders to fifty chats takes turns, each chat's remaining messages shrink together (so
-the burst ends when the bot-wide limit says it can), and a message to someone the burst does not
-concern (the next actor's step, a reply to a press) takes the next free place instead of queuing
-behind the burst.
+the burst ends when the bot-wide limit says it can), and a message that is not bulk (the next
+actor's step, a reply to a press) takes the next free place instead of queuing behind the burst,
+even in a chat the burst served a moment ago.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class _Waiter:
     key: Key
     limits: ChannelLimits
     answering: bool
+    bulk: bool
     order: int
     future: asyncio.Future[Ticket]
 
@@ -184,13 +189,20 @@ class Pacer:
     # --- waiting ---------------------------------------------------------------------------------
 
     async def acquire(
-        self, channel: str, chat: str, limits: ChannelLimits, *, answering: bool = False
+        self,
+        channel: str,
+        chat: str,
+        limits: ChannelLimits,
+        *,
+        answering: bool = False,
+        bulk: bool = False,
     ) -> Ticket:
         """Wait until a message to ``chat`` may go and take its place in flight; give the ticket
-        back to ``finish``. Returns without waiting when nothing holds it back."""
+        back to ``finish``. Returns without waiting when nothing holds it back. A ``bulk`` message
+        goes only when no other that may go waits."""
         loop = asyncio.get_running_loop()
         waiter = _Waiter(
-            (channel, chat), limits, answering, next(self._order), loop.create_future()
+            (channel, chat), limits, answering, bulk, next(self._order), loop.create_future()
         )
         self._waiters.append(waiter)
         self.pump()
@@ -208,8 +220,8 @@ class Pacer:
         return len(self._waiters)
 
     def pump(self) -> None:
-        """Let go every waiter that may go now, least recently served chat first; then be woken
-        when the next one may."""
+        """Let go every waiter that may go now, those not bulk first, then the least recently
+        served chat; then be woken when the next one may."""
         self._waiters = [w for w in self._waiters if not w.future.done()]
         if not self._waiters:
             self._arm(math.inf)
@@ -220,9 +232,9 @@ class Pacer:
             for w in self._waiters
             if self.chat_ready_at(*w.key, w.limits, answering=w.answering) <= now
         ]
-        # Least recently served first; among chats never served (or long ago), the one that
-        # came last: a burst's chats all came at once, a message to someone else comes after.
-        ready.sort(key=lambda w: (self.served_at(*w.key), -w.order))
+        # Not bulk first. Then least recently served; among chats never served (or long ago), the
+        # one that came last: a burst's chats all came at once, a message to someone else after.
+        ready.sort(key=lambda w: (w.bulk, self.served_at(*w.key), -w.order))
         for waiter in ready:
             channel, chat = waiter.key
             if self.ready_at(channel, chat, waiter.limits, answering=waiter.answering) > now:

@@ -59,6 +59,16 @@ ANSWERING = timedelta(minutes=2)
 SHORT_FORM_RETRY = timedelta(hours=1)
 
 
+# The sweep's messages (``bot.process.scheduler``'s deduplication keys): a burst of them gives way
+# to any other message at the pacer.
+BULK_KEYS = frozenset({"remind", "escalate"})
+
+
+def is_bulk(item: OutboxItem) -> bool:
+    """Whether a message is one of a burst the sweep queued (a reminder, an escalation)."""
+    return item.dedupe_key is not None and item.dedupe_key.partition(":")[0] in BULK_KEYS
+
+
 class Sender:
     def __init__(
         self,
@@ -233,11 +243,11 @@ class Sender:
 
     @contextlib.asynccontextmanager
     async def _paced(
-        self, channel: str, chat: str, limits: ChannelLimits, *, answering: bool
+        self, channel: str, chat: str, limits: ChannelLimits, *, answering: bool, bulk: bool
     ) -> AsyncIterator[None]:
         """Wait for the pacer, then hold one of the sender's connections while the message is
         in flight; the pacer counts the chat's interval from the answer."""
-        ticket = await self.pacer.acquire(channel, chat, limits, answering=answering)
+        ticket = await self.pacer.acquire(channel, chat, limits, answering=answering, bulk=bulk)
         try:
             async with self._slots:
                 yield
@@ -276,7 +286,9 @@ class Sender:
         if item.kind == "send":
             message = await self._with_file(item.channel, message)
             delivery, answering = await self._delivery(item, channel)
-            async with self._paced(item.channel, chat, limits, answering=answering):
+            async with self._paced(
+                item.channel, chat, limits, answering=answering, bulk=is_bulk(item)
+            ):
                 return await channel.send(chat, message, delivery)
         ref = item.payload.get("message_ref")
         if ref is None and item.edit_of is not None:
@@ -291,7 +303,7 @@ class Sender:
             await channel.edit(chat, str(ref), message)
             return str(ref)
         # An edit counts against the channel's limits as a message does (Telegram's do).
-        async with self._paced(item.channel, chat, limits, answering=True):
+        async with self._paced(item.channel, chat, limits, answering=True, bulk=is_bulk(item)):
             await channel.edit(chat, str(ref), message)
         return str(ref)
 
