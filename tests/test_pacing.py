@@ -181,6 +181,25 @@ async def test_a_message_that_is_not_bulk_goes_before_the_bursts_even_in_a_chat_
     await asyncio.gather(*tasks.values(), return_exceptions=True)
 
 
+async def test_bulk_messages_leave_evenly_spread_over_the_second() -> None:
+    pacer, clock = _pacer()
+    limits = replace(TELEGRAM_LIMITS, per_second=30)
+    tasks = [
+        asyncio.create_task(pacer.acquire(TG, f"burst-{n}", limits, bulk=True)) for n in range(3)
+    ]
+    await asyncio.sleep(0)
+    assert sum(task.done() for task in tasks) == 1  # not a second's worth at once
+    clock.now += 1 / 30
+    pacer.pump()
+    await asyncio.sleep(0)
+    assert sum(task.done() for task in tasks) == 2
+    # A message that is not bulk does not wait for the spread.
+    assert (await pacer.acquire(TG, "press", limits)) is not None
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def test_a_waiter_let_go_without_waiting_when_nothing_holds_it_back() -> None:
     pacer, _ = _pacer()
     ticket = await pacer.acquire(TG, "1", TELEGRAM_LIMITS)

@@ -15,7 +15,9 @@ way), it never sees more than its limits allow.
 
 A message is bulk (a reminder or an escalation of the sweep) or not (a step that someone's answer
 opened, a reply to a press, an announcement): when the channel frees a place, a message that is not
-bulk and may go takes it before any bulk one.
+bulk and may go takes it before any bulk one. Bulk messages also leave evenly spread, one every
+1/``per_second`` s, rather than a second's worth at once: the bot's second then frees a place every
+1/``per_second`` s, and a message that is not bulk waits for one at most that long.
 
 ``Pacer`` makes the decisions on the clock it is given: when a message to a chat may go
 (``ready_at``), and which of the chats waiting goes first. ``acquire`` waits for them on the event
@@ -60,6 +62,7 @@ class _Chat:
 class _Channel:
     recent: deque[float] = field(default_factory=deque)  # answers within the last second
     in_flight: int = 0
+    next_bulk: float = -math.inf  # when the next bulk message may leave
 
 
 @dataclass(frozen=True)
@@ -140,14 +143,24 @@ class Pacer:
             self.slot_at(channel, limits),
         )
 
-    def start(self, channel: str, chat: str, limits: ChannelLimits) -> Ticket:
+    def bulk_at(self, channel: str, limits: ChannelLimits) -> float:
+        """When the next bulk message may leave (bulk messages are spread evenly)."""
+        state = self._channels.get(channel)
+        return state.next_bulk if state is not None and limits.per_second > 0 else -math.inf
+
+    def start(
+        self, channel: str, chat: str, limits: ChannelLimits, *, bulk: bool = False
+    ) -> Ticket:
         """A message to ``chat`` leaves now (the caller checked ``ready_at``)."""
         state = self._chats.setdefault((channel, chat), _Chat())
         state.in_flight = True
         state.forget_after = max(
             state.forget_after, limits.chat_interval, limits.pair_interval, _MINUTE
         )
-        self._channels.setdefault(channel, _Channel()).in_flight += 1
+        line = self._channels.setdefault(channel, _Channel())
+        line.in_flight += 1
+        if bulk and limits.per_second > 0:
+            line.next_bulk = self.clock() + 1.0 / limits.per_second
         return Ticket(channel, chat, limits.group_per_minute > 0 and is_group(chat, limits))
 
     def finish(self, ticket: Ticket) -> None:
@@ -237,15 +250,16 @@ class Pacer:
         ready.sort(key=lambda w: (w.bulk, self.served_at(*w.key), -w.order))
         for waiter in ready:
             channel, chat = waiter.key
-            if self.ready_at(channel, chat, waiter.limits, answering=waiter.answering) > now:
-                continue  # the channel is full, or this chat's other waiter just went
-            waiter.future.set_result(self.start(channel, chat, waiter.limits))
+            if self._waiter_at(waiter) > now:
+                continue  # the channel is full, this chat's other waiter just went, or a bulk
+                # message just left
+            waiter.future.set_result(self.start(channel, chat, waiter.limits, bulk=waiter.bulk))
         self._waiters = [w for w in self._waiters if not w.future.done()]
-        nxt = min(
-            (self.ready_at(*w.key, w.limits, answering=w.answering) for w in self._waiters),
-            default=math.inf,
-        )
-        self._arm(nxt)
+        self._arm(min((self._waiter_at(w) for w in self._waiters), default=math.inf))
+
+    def _waiter_at(self, w: _Waiter) -> float:
+        at = self.ready_at(*w.key, w.limits, answering=w.answering)
+        return max(at, self.bulk_at(w.key[0], w.limits)) if w.bulk else at
 
     def _arm(self, at: float) -> None:
         """Be woken at ``at`` (on this pacer's clock); math.inf: only by ``finish`` or a waiter."""
