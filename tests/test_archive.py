@@ -127,6 +127,32 @@ async def test_an_unknown_process_is_refused(history_db: Database, history: Hist
         await archive_pdf(history_db, 999, NOW)
 
 
+RUNNING = ArchiveRecord(  # a running SOP C process of Jambi; tests replace what they need
+    instansi="Sekretariat Komisi Pemilihan Umum Provinsi Jambi",
+    nomor="17 Tahun 2025",
+    tanggal_pengesahan="10 Januari 2025",
+    disahkan_oleh="Sekretaris",
+    nama="Pembuatan dan Pengunggahan Konten",
+    sop_code="jambi-konten-medsos",
+    office="KPU Provinsi Jambi",
+    process_id=42,
+    title="Konten Pemilu Serentak",
+    starter="Ahmad Fauzi",
+    started="Senin, 14 Des 2026 08.00 WIB",
+    ended=None,
+    status="Berjalan",
+    end_note=None,
+    working_time="3 hari",
+    normal_time="3 hari 1 jam 15 menit + 3 langkah tanpa waktu",
+    steps=(),
+    handins=(),
+    audit_count=0,
+    audit_hash=None,
+    audit_last=None,
+    printed="Rabu, 30 Des 2026 10.00 WIB",
+)
+
+
 def test_a_long_record_runs_over_numbered_pages() -> None:
     step = ArchiveStep(
         number=2,
@@ -143,29 +169,8 @@ def test_a_long_record_runs_over_numbered_pages() -> None:
         note="Catatan yang cukup panjang " * 6,
         handins=(),
     )
-    record = ArchiveRecord(
-        instansi="Sekretariat Komisi Pemilihan Umum Provinsi Jambi",
-        nomor="17 Tahun 2025",
-        tanggal_pengesahan="10 Januari 2025",
-        disahkan_oleh="Sekretaris",
-        nama="Pembuatan dan Pengunggahan Konten",
-        sop_code="jambi-konten-medsos",
-        office="KPU Provinsi Jambi",
-        process_id=42,
-        title="Konten Pemilu Serentak",
-        starter="Ahmad Fauzi",
-        started="Senin, 14 Des 2026 08.00 WIB",
-        ended=None,
-        status="Berjalan",
-        end_note=None,
-        working_time="3 hari",
-        normal_time="3 hari 1 jam 15 menit + 3 langkah tanpa waktu",
-        steps=tuple(dataclasses.replace(step, attempt=i + 1) for i in range(40)),
-        handins=(),
-        audit_count=0,
-        audit_hash=None,
-        audit_last=None,
-        printed="Rabu, 30 Des 2026 10.00 WIB",
+    record = dataclasses.replace(
+        RUNNING, steps=tuple(dataclasses.replace(step, attempt=i + 1) for i in range(40))
     )
     _, pages, text = _read(render_archive(record))
     assert len(pages) >= 3
@@ -243,29 +248,12 @@ def _record(note: str, handins: tuple[str, ...] = (), end_note: str | None = Non
         note=note,
         handins=handins,
     )
-    return ArchiveRecord(
-        instansi="Sekretariat Komisi Pemilihan Umum Provinsi Jambi",
-        nomor="17 Tahun 2025",
-        tanggal_pengesahan="10 Januari 2025",
-        disahkan_oleh="Sekretaris",
-        nama="Pembuatan dan Pengunggahan Konten",
-        sop_code="jambi-konten-medsos",
-        office="KPU Provinsi Jambi",
+    return dataclasses.replace(
+        RUNNING,
         process_id=43,
-        title="Konten Pemilu Serentak",
-        starter="Ahmad Fauzi",
-        started="Senin, 14 Des 2026 08.00 WIB",
-        ended=None,
-        status="Berjalan",
         end_note=end_note,
-        working_time="3 hari",
-        normal_time="3 hari 1 jam 15 menit + 3 langkah tanpa waktu",
         steps=(step,),
         handins=(ArchiveHandin(step=2, label="Tautan", text=LONG_LINK, link=LONG_LINK),),
-        audit_count=0,
-        audit_hash=None,
-        audit_last=None,
-        printed="Rabu, 30 Des 2026 10.00 WIB",
     )
 
 

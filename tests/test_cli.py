@@ -45,16 +45,26 @@ def test_sop_check_prints_a_row_per_sop_with_its_normal_time(
     assert rows["jambi-konten-medsos"].endswith("7  3 hari 1 jam 15 menit + 3 langkah tanpa waktu")
 
 
-def test_sop_check_of_a_broken_folder_exits_non_zero_with_the_faults(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _office_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "kantor"
     folder.mkdir()
-    broken = (
+    return folder
+
+
+def _own_sop_d() -> str:
+    """SOP D's file as an office's own SOP (code kantor-x)."""
+    return (
         (BUILTIN_DIR / "kapuas-medsos-jdih.yaml")
         .read_text()
         .replace("code: kapuas-medsos-jdih", "code: kantor-x")
     )
+
+
+def test_sop_check_of_a_broken_folder_exits_non_zero_with_the_faults(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _office_folder(tmp_path)
+    broken = _own_sop_d()
     broken = broken.replace("    returns_to: 4", "    returns_to: 40")
     (folder / "kantor-x.yaml").write_text(broken)
     assert main(["sop", "check", str(folder)]) == 1
@@ -316,8 +326,7 @@ def test_sop_show_png_with_the_forms_columns(
 def test_sop_check_of_a_folder_without_sop_files_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = tmp_path / "kantor"
-    folder.mkdir()
+    folder = _office_folder(tmp_path)
     (folder / "catatan.txt").write_text("bukan SOP")
     assert main(["sop", "check", str(folder)]) == 1
     assert f"Folder {folder} tidak berisi berkas SOP" in capsys.readouterr().err
@@ -328,13 +337,8 @@ def test_sop_check_of_a_folder_without_sop_files_says_so(
 def test_sop_check_of_a_folder_lists_its_own_sops(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = tmp_path / "kantor"
-    folder.mkdir()
-    own = (
-        (BUILTIN_DIR / "kapuas-medsos-jdih.yaml")
-        .read_text()
-        .replace("code: kapuas-medsos-jdih", "code: kantor-x")
-    )
+    folder = _office_folder(tmp_path)
+    own = _own_sop_d()
     (folder / "kantor-x.yaml").write_text(own)
     assert main(["sop", "check", str(folder)]) == 0
     out = capsys.readouterr().out
@@ -347,10 +351,8 @@ def test_sop_check_of_a_folder_lists_its_own_sops(
 def test_sop_check_tells_every_fault_of_a_file_at_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = tmp_path / "kantor"
-    folder.mkdir()
-    text = (BUILTIN_DIR / "kapuas-medsos-jdih.yaml").read_text()
-    text = text.replace("code: kapuas-medsos-jdih", "code: kantor-x")
+    folder = _office_folder(tmp_path)
+    text = _own_sop_d()
     text = text.replace("tanggal_pengesahan: 2012-02-09", "tanggal_pengesahan: 2012-02-30")
     text = text.replace("pelaksana: pengelola_jdih  # inferred", "pelaksana: humas  # inferred")
     text = text.replace("    returns_to: 4", "    returns_to: 40")
