@@ -38,13 +38,15 @@ class Inbox:
         async with self.db.transaction() as tx:
             return await tx.inbound.keep(channel, body, self.clock.now())
 
-    async def keep_all(self, channel: str, bodies: Sequence[bytes]) -> None:
+    async def keep_all(self, channel: str, bodies: Sequence[bytes]) -> list[InboundBody]:
         """Store a batch that arrived together, in one transaction: all or none of it is kept
-        before the channel is told it was received."""
+        before the channel is told it was received. What was kept, to be handled."""
         now = self.clock.now()
         async with self.db.transaction() as tx:
-            for body in bodies:
-                await tx.inbound.keep(channel, body, now)
+            return [
+                InboundBody(await tx.inbound.keep(channel, body, now), channel, body, now)
+                for body in bodies
+            ]
 
     async def unhandled(self, channel: str) -> list[InboundBody]:
         async with self.db.read() as tx:
