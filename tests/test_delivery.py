@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.chat.messages import OutMessage, Rich
+from bot.chat.messages import Button, OutMessage, Rich
 from bot.chat.sender import Sender
 from bot.clock import FakeClock
 from fakes.telegram import FakeBotApi, FakeGroup, FakeUser, Faults, Limits
@@ -143,6 +143,40 @@ async def test_a_message_to_someone_else_does_not_queue_behind_a_burst(
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
     assert api.rate_limited == 0
+
+
+async def test_a_message_asking_to_act_leaves_before_the_notes_queued_with_it(
+    parts: tuple[FakeBotApi, Database, Sender],
+) -> None:
+    """After a press, the next actor's step (a message with buttons) is handed to Telegram before
+    the notes to other chats committed with it are taken up; a step that cannot be delivered
+    holds nothing back."""
+    api, db, sender = parts
+    notes = [api.user(2500 + n, f"Orang {n}", started=True) for n in range(4)]
+    actor = api.user(2510, "Pelaksana", started=True)
+    gone = api.user(2511, "Sudah keluar", started=True)
+    gone.block_bot()
+    step = OutMessage(Rich().add("langkah"), buttons=[[Button("Selesai", token="t1")]])
+    async with db.transaction() as tx:
+        for user in notes:  # queued first
+            payload = OutMessage(Rich().add(f"catatan {user.id}")).to_payload()
+            await tx.outbox.enqueue(
+                channel="telegram", chat_id=str(user.id), payload=payload, now=T0
+            )
+        for user in (gone, actor):
+            await tx.outbox.enqueue(
+                channel="telegram", chat_id=str(user.id), payload=step.to_payload(), now=T0
+            )
+    await asyncio.wait_for(sender.drain(), 30)
+    sends = [c for c in api.calls if c.method == "sendMessage"]
+    assert {c.params["chat_id"] for c in sends[:2]} == {gone.id, actor.id}
+    answered = api.calls.index(next(c for c in sends if c.params["chat_id"] == actor.id))
+    # The notes were sent once the step's answer came: after it, not interleaved before it.
+    assert all(api.calls.index(c) > answered for c in sends[2:])
+    assert actor.last_bot_message().button_texts == ["Selesai"]
+    assert all(u.last_bot_message().text == f"catatan {u.id}" for u in notes)
+    async with db.read() as tx:
+        assert await tx.outbox.counts() == {"sent": 5, "failed": 1}
 
 
 async def _all_sent(db: Database, count: int) -> None:

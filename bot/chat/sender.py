@@ -64,6 +64,37 @@ SHORT_FORM_RETRY = timedelta(hours=1)
 BULK_KEYS = frozenset({"remind", "escalate"})
 
 
+def is_urgent(item: OutboxItem) -> bool:
+    """Whether a message asks someone to act (a new message with buttons: a step, a question):
+    those of a look at the queue leave before the other chats' messages are taken up."""
+    return item.kind == "send" and bool(item.payload.get("buttons")) and not is_bulk(item)
+
+
+# How long the other chats' messages wait at most for the urgent ones of the same look at the
+# queue (seconds): a slow channel must not hold them back.
+URGENT_FIRST = 0.5
+
+
+class Gate:
+    """Opens when every urgent message it expects was delivered (or given up on for now)."""
+
+    def __init__(self) -> None:
+        self._expected = 0
+        self._open = asyncio.Event()
+
+    def expect(self) -> None:
+        self._expected += 1
+
+    def passed_one(self) -> None:
+        self._expected -= 1
+        if self._expected <= 0:
+            self._open.set()
+
+    async def passed(self, at_most: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._open.wait(), at_most)
+
+
 def is_bulk(item: OutboxItem) -> bool:
     """Whether a message is one of a burst the sweep queued (a reminder, an escalation)."""
     return item.dedupe_key is not None and item.dedupe_key.partition(":")[0] in BULK_KEYS
@@ -113,7 +144,8 @@ class Sender:
         """Deliver until stopped."""
         while not self._stopping:
             self._wake.clear()
-            await self.pass_once()
+            if await self.pass_once():
+                await asyncio.sleep(0)  # the workers just started take their messages first
             idle = await self._idle_wait()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=idle)
@@ -150,18 +182,26 @@ class Sender:
             heads = await tx.outbox.due(self.clock.now(), self.channels, limit=limit)
         # No await from here on: a worker that ends meanwhile cannot leave a chat unattended.
         self._more = len(heads) == limit
-        # New messages before edits: after a press the next actor's step leaves before the
-        # presser's own message is marked done (each chat keeps its order: one head per chat).
-        heads.sort(key=lambda item: item.kind != "send")
+        # Messages that ask someone to act first: after a press the next actor's step leaves
+        # before the notes and the presser's own message are taken up (each chat keeps its
+        # order: one head per chat).
+        heads.sort(key=lambda item: not is_urgent(item))
         started = 0
+        gate: Gate | None = None
         for item in heads:
             if item.chat_id is None or (item.channel, item.chat_id) in self._workers:
                 continue
             if started == room:
                 break
             key = (item.channel, item.chat_id)
+            if is_urgent(item):
+                gate = gate or Gate()
+                gate.expect()
+                work = self._work(key, item, opens=gate)
+            else:
+                work = self._work(key, item, after=gate)
             self._workers[key] = asyncio.create_task(
-                self._work(key, item), name=f"deliver-{item.channel}-{item.chat_id}"
+                work, name=f"deliver-{item.channel}-{item.chat_id}"
             )
             started += 1
         return started
@@ -177,14 +217,31 @@ class Sender:
             if started == 0:
                 return
 
-    async def _work(self, key: ChatKey, first: OutboxItem) -> None:
-        """Deliver a chat's due messages in order, each once it is the chat's first pending one."""
+    async def _work(
+        self,
+        key: ChatKey,
+        first: OutboxItem,
+        *,
+        opens: Gate | None = None,
+        after: Gate | None = None,
+    ) -> None:
+        """Deliver a chat's due messages in order, each once it is the chat's first pending one.
+        A worker that ``opens`` a gate passes it once its first message was delivered (or could
+        not be); one that comes ``after`` it starts once the gate is open, or waited long
+        enough."""
         item: OutboxItem | None = first
         seen = self._wakes
         broke = False
         try:
+            if after is not None:
+                await after.passed(URGENT_FIRST)
             while item is not None and not self._stopping:
-                await self._deliver(item)
+                try:
+                    await self._deliver(item)
+                finally:
+                    if opens is not None:
+                        opens.passed_one()
+                        opens = None
                 seen = self._wakes
                 async with self.db.read() as tx:
                     item = await tx.outbox.head_of_chat(*key, self.clock.now())
