@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Style = Literal["", "b", "i", "code"]
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
+    """A run of text in one style (a tuple: a long message has hundreds, made on every send)."""
+
     text: str
     style: Style = ""
     url: str | None = None
