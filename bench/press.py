@@ -318,8 +318,9 @@ async def run() -> None:
     table.notes = [
         f"paced: {TEAMS} teams (an office each) take turns, a press every {PACE_GAP:.1f} s at most;"
         " no chat gets two messages within a second.",
-        "back to back: one team, each press the moment the previous one's message arrived (a"
-        " new process started whenever one reached step 3).",
+        "back to back: each press the moment the previous one's message arrived, a team's"
+        " Kasubbag then its Staf, then the next team; past about 30 messages a second the"
+        " pacer holds the bot's messages to Telegram's limit.",
         "answer = the press's answerCallbackQuery (the spinner stops on the phone).",
         "SQL / press, tx / press = statements and transactions the bot ran from the press to the"
         " next actor's message (the update kept and marked, the press, the outbox).",
