@@ -5,9 +5,10 @@ Updater.
 
 Every update is stored (``bot.chat.inbox``) before Telegram is told it was received: polling asks
 for the next updates with an offset past the last one only after the batch is committed, and the
-webhook answers 200 only after the body is. Stored updates are handled from the database in order,
-each once by its ``update_id``; PTB's ``Application.process_update`` runs the handlers, so they do
-not know where an update came from. A kill while an update is being handled leaves it unhandled in
+webhook answers 200 only after the body is. Stored updates are handled in order (as they were just
+kept, or from the database after a restart), each once by its ``update_id``; PTB's
+``Application.process_update`` runs the handlers, so they do not know where an update came from.
+Requests to the Bot API go through aiohttp (``handlers.telegram.request``). A kill while an update is being handled leaves it unhandled in
 the database, and it is handled again after the restart (at least once); a kill before it was
 stored leaves it unconfirmed at Telegram, which hands it out again.
 """
