@@ -144,8 +144,7 @@ class Sender:
         """Deliver until stopped."""
         while not self._stopping:
             self._wake.clear()
-            if await self.pass_once():
-                await asyncio.sleep(0)  # the workers just started take their messages first
+            await self.pass_once()
             idle = await self._idle_wait()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=idle)
