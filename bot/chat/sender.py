@@ -4,9 +4,12 @@ chat, paced to each channel's limits.
 Each chat with messages due has one worker, which delivers the chat's messages one after another
 (so order holds within a chat while chats proceed side by side), reading the chat's next message
 by the index of pending messages by chat once one is done; the whole queue is read only when
-something new was committed, to find the chats that have no worker yet. Before each message the
-worker waits for the pacer (``bot.chat.pacing``): nothing goes faster than the channel allows, and
-when many chats wait the one served least recently goes first. A transient failure (network,
+something new was committed, to find the chats that have no worker yet. Of the chats found at one
+look, those whose message asks someone to act (a new message with buttons: the next step after a
+press) are taken up first, and the others once those were delivered (half a second at most), so
+the next actor's step is not slowed by the notes and edits committed with it. Before each message
+the worker waits for the pacer (``bot.chat.pacing``): nothing goes faster than the channel allows,
+and when many chats wait the one served least recently goes first. A transient failure (network,
 server error, rate limit) holds back only its chat and is retried for as long as it takes, so a
 channel's outage delays messages but loses none; a message still pending when the bot dies goes
 out after it starts again. A permanent refusal (the person blocked the bot, the chat is gone)
