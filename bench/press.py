@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import os
-import signal
 import sys
 import tempfile
 import time
@@ -43,9 +41,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.bot_process import environment, stop
 from bench.common import (
     ADMIN_ID,
-    ROOT,
     SOP_D,
     TOKEN,
     Benchmark,
@@ -207,20 +205,6 @@ async def _presses(teams: list[Team], api: FakeBotApi, count: int, gap: float) -
     return samples
 
 
-def _env(api: FakeBotApi, database: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {
-        **env,
-        "PYTHONPATH": str(ROOT),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "TELEGRAM_API_BASE_FILE_URL": api.base_file_url,
-        "DATABASE_PATH": str(database),
-        "ADMIN_TELEGRAM_IDS": str(ADMIN_ID),
-        "LOG_LEVEL": "WARNING",
-    }
-
-
 async def _measure(database: Path) -> tuple[Samples, Samples]:
     """Paced and back-to-back presses on fresh processes among the stored ones."""
     cat = catalog()
@@ -242,7 +226,7 @@ async def _measure(database: Path) -> tuple[Samples, Samples]:
                 "-m",
                 "bench.bot_process",
                 str(notes_file),
-                env=_env(api, database),
+                env=environment(api.base_url, api.base_file_url, database, ADMIN_ID),
                 cwd=cwd,
             )
             try:
@@ -257,13 +241,7 @@ async def _measure(database: Path) -> tuple[Samples, Samples]:
                 await asyncio.sleep(1.5)  # every chat's second over
                 back_to_back = await _presses(teams[TEAMS:], api, BACK_TO_BACK, 0.0)
             finally:
-                if bot.returncode is None:
-                    bot.send_signal(signal.SIGTERM)
-                    try:
-                        await asyncio.wait_for(bot.wait(), WAIT)
-                    except TimeoutError:
-                        bot.kill()
-                        await bot.wait()
+                await stop(bot, WAIT)
             notes = [
                 (float(at), begin == "1")
                 for at, begin in (

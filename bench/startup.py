@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -28,9 +27,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.bot_process import base_environment, environment, stop
 from bench.common import (
     ADMIN_ID,
-    ROOT,
     TOKEN,
     Benchmark,
     Table,
@@ -56,13 +55,6 @@ class Start:
     peak_kib: int  # VmHWM after the office's people used it
 
 
-def _env() -> dict[str, str]:
-    """The environment of the processes timed here: this one's, with the bot on the path and
-    bytecode written."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {**env, "PYTHONPATH": str(ROOT)}
-
-
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
@@ -83,15 +75,7 @@ async def start_once(database: Path) -> Start:
             for p in office.people
             if p.telegram_id is not None
         ]
-        env = {
-            **_env(),
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": api.base_url,
-            "TELEGRAM_API_BASE_FILE_URL": api.base_file_url,
-            "DATABASE_PATH": str(database),
-            "ADMIN_TELEGRAM_IDS": str(ADMIN_ID),
-            "LOG_LEVEL": "WARNING",
-        }
+        env = environment(api.base_url, api.base_file_url, database, ADMIN_ID)
         with tempfile.TemporaryDirectory() as cwd:  # no .env of a developer's checkout
             began = time.monotonic()
             bot = await asyncio.create_subprocess_exec(
@@ -108,13 +92,7 @@ async def start_once(database: Path) -> Start:
                         await person.wait_for(since=mark, timeout=WAIT)
                 peak = _kib(bot.pid, "VmHWM")
             finally:
-                if bot.returncode is None:
-                    bot.send_signal(signal.SIGTERM)
-                    try:
-                        await asyncio.wait_for(bot.wait(), WAIT)
-                    except TimeoutError:
-                        bot.kill()
-                        await bot.wait()
+                await stop(bot, WAIT)
     return Start(first.time - began, cpu, at_start, peak)
 
 
@@ -203,7 +181,7 @@ def _timed(argv: Sequence[str]) -> float:
     began = time.monotonic()
     subprocess.run(  # noqa: S603 - our own interpreter and script
         argv,
-        env=_env(),
+        env=base_environment(),
         stdout=subprocess.DEVNULL,
         check=True,
     )
