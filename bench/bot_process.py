@@ -61,16 +61,16 @@ async def main() -> list[tuple[float, bool]]:
     settings = Settings()
     setup_logging(settings.log_level, settings.secrets())
     bot = SopBot(settings, Options(backoff_base=0.05, backoff_max=0.5, poll_timeout=10))
-    stop = asyncio.Event()
+    signalled = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, signalled.set)
     notes: list[tuple[float, bool]] = []
     await bot.start()
     try:
         assert bot.db is not None
         bot.db.trace(lambda sql: notes.append((time.monotonic(), sql.startswith("BEGIN"))))
-        await stop.wait()
+        await signalled.wait()
     finally:
         await bot.stop()
     return notes
