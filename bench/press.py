@@ -101,6 +101,11 @@ class Samples:
             self.transactions += sum(begin for _, begin in within)
 
 
+def _members(n: int) -> list[tuple[int, str, str]]:
+    """Team ``n``'s three people: Telegram id, name, role."""
+    return [(810_000 + n * 10 + i, f"{role} {n:02d}", role) for i, role in enumerate(ROLES)]
+
+
 def _office(n: int) -> dict[str, Any]:
     return {
         "code": f"tim-{n:02d}",
@@ -108,8 +113,8 @@ def _office(n: int) -> dict[str, Any]:
         "sops": [SOP_D],
         "calendar": {"always_open": True},
         "people": [
-            {"telegram_id": 810_000 + n * 10 + i, "name": f"{role} {n:02d}", "roles": [role]}
-            for i, role in enumerate(ROLES)
+            {"telegram_id": telegram_id, "name": name, "roles": [role]}
+            for telegram_id, name, role in _members(n)
         ],
     }
 
@@ -215,8 +220,7 @@ async def _measure(database: Path) -> tuple[Samples, Samples]:
         teams = []
         for n, (office_id, processes) in enumerate(prepared):
             people = [
-                api.user(810_000 + n * 10 + i, f"{role} {n:02d}", started=True)
-                for i, role in enumerate(ROLES)
+                api.user(telegram_id, name, started=True) for telegram_id, name, _ in _members(n)
             ]
             teams.append(Team(office_id, people, processes))
         with tempfile.TemporaryDirectory(prefix="sopbot-press-") as cwd:  # no developer's .env
