@@ -54,7 +54,11 @@ class Frontend(Protocol):
 
     async def start(self) -> None: ...
 
-    async def stop(self) -> None: ...
+    async def stop(self) -> None:
+        """Stop receiving; the channel still sends (the sender finishes what is on its way)."""
+
+    async def close(self) -> None:
+        """Close the channel's connections, once the sender has stopped."""
 
 
 @dataclass
@@ -224,7 +228,9 @@ class SopBot:
             self._rearm = None
         sender, self.sender = self.sender, None
         if sender is not None:
-            await sender.stop()
+            await sender.stop()  # a message on its way finishes through the channel's connection
+        for front in frontends.values():
+            await front.close()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -260,7 +266,7 @@ async def whatsapp_templates(settings: Settings, *, submit: bool) -> str:
         await front.initialize()
         results = await templates.submit(front.wa, settings.whatsapp().business_account_id)
     finally:
-        await front.stop()
+        await front.close()
     return text + "\n\n" + "\n".join(f"{name}: {said}" for name, said in results)
 
 

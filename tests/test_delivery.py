@@ -14,7 +14,7 @@ import pytest
 from telegram import Bot
 
 from bot.chat.messages import Button, OutMessage, Rich
-from bot.chat.sender import Sender
+from bot.chat.sender import STOP_GRACE, Sender
 from bot.clock import FakeClock
 from fakes.telegram import FakeBotApi, FakeGroup, FakeUser, Faults, Limits
 from handlers.telegram.channel import TelegramChannel
@@ -177,6 +177,31 @@ async def test_a_message_asking_to_act_leaves_before_the_notes_queued_with_it(
     assert all(u.last_bot_message().text == f"catatan {u.id}" for u in notes)
     async with db.read() as tx:
         assert await tx.outbox.counts() == {"sent": 5, "failed": 1}
+
+
+async def test_stopping_does_not_wait_for_a_chats_turn_and_keeps_its_messages(
+    parts: tuple[FakeBotApi, Database, Sender],
+) -> None:
+    """The bot stops while a chat's next message waits out the chat's interval: the sender stops
+    without waiting for it (nor for its grace to run out), and the message stays in the outbox
+    for the next start."""
+    api, db, _ = parts
+    channel = parts[2].channels["telegram"]
+    assert isinstance(channel, TelegramChannel)
+    slow = Sender(db, {"telegram": TelegramChannel(channel.bot, chat_interval=60.0)}, FakeClock(T0))
+    user = api.user(2500, "Orang", started=True)
+    await _queue(db, user.id, 3, "antre")
+    running = asyncio.create_task(slow.run())
+    try:
+        await asyncio.wait_for(_all_sent(db, 1), 10)
+        await asyncio.sleep(0.1)  # the chat's worker waits for its turn
+    finally:
+        await asyncio.wait_for(slow.stop(), STOP_GRACE / 2)
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert [m.text for m in user.bot_messages] == ["antre 0"]
+    async with db.read() as tx:
+        assert await tx.outbox.counts() == {"sent": 1, "pending": 2}
 
 
 async def _all_sent(db: Database, count: int) -> None:

@@ -453,6 +453,52 @@ async def test_reminders_due_when_the_bot_is_killed_go_out_once(
 REMINDED = 12
 
 
+# --- SIGTERM -------------------------------------------------------------------------------------
+
+
+async def test_a_message_on_its_way_when_the_bot_is_stopped_arrives_once_and_is_kept_sent(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """SIGTERM while Telegram takes its time over a reply: the bot lets the message finish before
+    it closes its connections, so it is recorded as sent (a start after it sends nothing again)
+    and nothing fails on the way out."""
+    data = kapuas_with_group()
+    bot = BotProcess(api, tmp_path)
+    try:
+        await bot.import_office(data)
+        people = await people_of(api, data)
+        budi = people["kasubbag_hukum_sdm"]
+        await bot.start()
+        api.faults = Faults(share=1.0, kinds=("slow",), methods=["sendMessage"], slow_seconds=1.0)
+        mark = len(api.calls)
+        await budi.send("/bantuan")
+        await api.wait_for_call("sendMessage", answered=False, after=mark, timeout=10)
+        assert bot.process is not None
+        stopping = bot.process
+        await bot.stop()
+        assert stopping.returncode == 0
+        logged = bot.log_text()
+        assert "WARNING" not in logged, logged[-2000:]
+        assert "ERROR" not in logged, logged[-2000:]
+        api.faults = None
+        db = await Database.open(bot.database)
+        try:
+            async with db.read() as tx:
+                counts = await tx.outbox.counts()
+        finally:
+            await db.close()
+        assert set(counts) == {"sent"}, counts  # the reply, and nothing left pending
+        replies = len(budi.bot_messages)
+        mark = len(api.calls)
+        await bot.start()
+        await api.wait_for_call("getUpdates", answered=False, after=mark, timeout=10)
+        await asyncio.sleep(0.5)  # a message left pending would go out now
+        assert api.calls_to("sendMessage")[-1].time < api.calls[mark].time
+        assert len(budi.bot_messages) == replies
+    finally:
+        await bot.stop()
+
+
 # --- a fifth of the calls failing ----------------------------------------------------------------
 
 

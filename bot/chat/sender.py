@@ -73,6 +73,10 @@ def is_urgent(item: OutboxItem) -> bool:
     return item.kind == "send" and bool(item.payload.get("buttons")) and not is_bulk(item)
 
 
+# How long a message on its way when the bot stops may take to finish (seconds): finished, it is
+# recorded as sent and not sent again at the next start.
+STOP_GRACE = 5.0
+
 # How long the other chats' messages wait at most for the urgent ones of the same look at the
 # queue (seconds): a slow channel must not hold them back.
 URGENT_FIRST = 0.5
@@ -132,6 +136,7 @@ class Sender:
         self._wakes = 0  # how many times something was committed to the outbox
         self._more = False  # the last look at the queue was cut short: more chats are due
         self._workers: dict[ChatKey, asyncio.Task[None]] = {}
+        self._at_pacer: set[asyncio.Task[Any]] = set()  # workers waiting for their turn
         self._slots = asyncio.Semaphore(concurrency)
         self._stopping = False
         self.pacer = pacer or Pacer()
@@ -153,12 +158,17 @@ class Sender:
                 await asyncio.wait_for(self._wake.wait(), timeout=idle)
 
     async def stop(self) -> None:
+        """Stop delivering: what waits for its turn stays in the outbox for the next start; a
+        message on its way is given ``STOP_GRACE`` to finish."""
         self._stopping = True
         self._wake.set()
-        workers = list(self._workers.values())
-        for task in workers:
+        for task in self._at_pacer:
             task.cancel()
+        workers = list(self._workers.values())
         if workers:
+            _, unfinished = await asyncio.wait(workers, timeout=STOP_GRACE)
+            for task in unfinished:
+                task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
 
     async def _idle_wait(self) -> float:
@@ -306,7 +316,13 @@ class Sender:
     ) -> AsyncIterator[None]:
         """Wait for the pacer, then hold one of the sender's connections while the message is
         in flight; the pacer counts the chat's interval from the answer."""
-        ticket = await self.pacer.acquire(channel, chat, limits, answering=answering, bulk=bulk)
+        worker = asyncio.current_task()
+        assert worker is not None  # noqa: S101 - a worker is a task
+        self._at_pacer.add(worker)  # cancelled if the bot stops meanwhile: the message waits
+        try:
+            ticket = await self.pacer.acquire(channel, chat, limits, answering=answering, bulk=bulk)
+        finally:
+            self._at_pacer.discard(worker)
         try:
             async with self._slots:
                 yield

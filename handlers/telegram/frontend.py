@@ -300,7 +300,7 @@ class TelegramFrontend:
 
     async def stop(self) -> None:
         """Stop receiving; an update being handled may finish (else it is handled again at the
-        next start)."""
+        next start). Sending goes on until ``close``."""
         self._stopping = True
         self._wake.set()
         if self._server is not None:
@@ -317,7 +317,10 @@ class TelegramFrontend:
         app = self.application
         if app.running:
             await app.stop()
-        await app.shutdown()
+
+    async def close(self) -> None:
+        """Close the connections to the Bot API (after the sender stopped)."""
+        await self.application.shutdown()
 
     # --- receiving -------------------------------------------------------------------------------
 

@@ -142,6 +142,7 @@ class WhatsAppFrontend:
         )
 
     async def stop(self) -> None:
+        """Stop receiving; sending goes on until ``close``."""
         self._stopping = True
         self._wake.set()
         if self._server is not None:
@@ -151,6 +152,9 @@ class WhatsAppFrontend:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
+
+    async def close(self) -> None:
+        """Close the connections to the Cloud API (after the sender stopped)."""
         await self._session.aclose()
 
     # --- receiving -------------------------------------------------------------------------------
