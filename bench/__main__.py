@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import importlib
 import logging
+import math
 import pkgutil
 import sys
 import time
@@ -13,6 +14,19 @@ from collections.abc import Sequence
 
 import bench
 from bench.common import Benchmark, machine
+
+
+def yardstick() -> float:
+    """Milliseconds a fixed pure-Python loop takes now (best of three). A shared virtual machine's
+    speed moves during a day: figures of two runs compare only next to their yardsticks."""
+    best = math.inf
+    for _ in range(3):
+        began = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i % 7
+        best = min(best, time.perf_counter() - began)
+    return best * 1000
 
 
 def benchmarks() -> dict[str, Benchmark]:
@@ -41,9 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"command: python -m bench {' '.join(args.names)}".rstrip())
     began = time.perf_counter()
     for item in chosen:
+        speed = yardstick()
         started = time.perf_counter()
         asyncio.run(item.run())
-        print(f"({item.name} took {time.perf_counter() - started:.0f} s)")
+        print(
+            f"({item.name} took {time.perf_counter() - started:.0f} s; before it, the yardstick"
+            f" (a fixed pure-Python loop) took {speed:.0f} ms, after it {yardstick():.0f} ms)"
+        )
         sys.stdout.flush()
     print(f"\nall benchmarks took {time.perf_counter() - began:.0f} s")
     return 0
